@@ -1,0 +1,44 @@
+import { ConfigError, loadConfig, type ConfigFlags } from '../config/config.ts';
+import { startServer } from '../server.ts';
+
+/** `latchkey serve`: runs the service until SIGTERM or SIGINT, then shuts down cleanly. */
+export async function serve(flags: ConfigFlags): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env, flags);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+
+  const server = await startServer({ config });
+  if (server.bootstrapSecret) {
+    // Printed once, to the terminal only: it is not in the structured log.
+    process.stdout.write(
+      `\nFirst start: created a workspace and its owner API key (shown once, keep it safe):\n\n` +
+        `  LATCHKEY_API_KEY=${server.bootstrapSecret}\n\n`,
+    );
+  }
+  server.log.info({ url: server.url, public_url: config.publicUrl }, 'latchkey is listening');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    server.close().then(
+      () => process.exit(0),
+      (err) => {
+        server.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

@@ -1,0 +1,214 @@
+import { resolve, join } from 'node:path';
+import { isPostgresUrl } from '../store/db.ts';
+
+/** Everything the service reads from its environment and flags, validated once. */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly databaseUrl: string;
+  /** `LATCHKEY_MASTER_KEYS` (id:base64,…), `LATCHKEY_MASTER_KEY` (base64), or null: use the file. */
+  readonly masterKeys: string | null;
+  readonly masterKey: string | null;
+  readonly publicUrl: string;
+  readonly bootstrapApiKey: string | null;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Plain-http provider endpoints on hosts other than loopback (loopback is always allowed). */
+  readonly allowInsecureProviders: boolean;
+  readonly refresh: RefreshConfig;
+  readonly bodyLimitBytes: number;
+  readonly rateLimitPerMinute: number;
+}
+
+export interface RefreshConfig {
+  /** Refresh this long before expiry… */
+  readonly marginSeconds: number;
+  /** …but never earlier than this share of the token's lifetime before expiry. */
+  readonly maxLifetimeShare: number;
+  /** Default `min_ttl` of a credentials read. */
+  readonly defaultMinTtlSeconds: number;
+  /** How often the background refresher looks for due accounts; 0 turns it off. */
+  readonly intervalMs: number;
+  readonly batchSize: number;
+  readonly concurrency: number;
+  readonly perHostConcurrency: number;
+  /** How long a refresh lease lasts before another process may take it over. */
+  readonly leaseMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export interface ConfigFlags {
+  port?: string | number;
+  host?: string;
+  dataDir?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Builds the config from flags (which win) and `LATCHKEY_*` variables; throws ConfigError. */
+export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Config {
+  const problems: string[] = [];
+  const read = new Reader(env, problems);
+
+  const host = flags.host ?? env.LATCHKEY_HOST ?? '127.0.0.1';
+  const port = read.int('LATCHKEY_PORT', 8080, { min: 0, max: 65535, flag: flags.port });
+  const dataDir = resolve(flags.dataDir ?? env.LATCHKEY_DATA_DIR ?? 'data');
+  const databaseUrl = env.LATCHKEY_DATABASE_URL || join(dataDir, 'latchkey.db');
+  const publicUrl = read.url('LATCHKEY_PUBLIC_URL') ?? `http://${urlHost(host)}:${port}`;
+
+  const bootstrapApiKey = env.LATCHKEY_BOOTSTRAP_API_KEY || null;
+  if (bootstrapApiKey && !/^lk_[A-Za-z0-9_-]{20,200}$/.test(bootstrapApiKey)) {
+    problems.push('LATCHKEY_BOOTSTRAP_API_KEY must look like lk_ followed by 20+ URL-safe chars.');
+  }
+
+  if (env.LATCHKEY_DATABASE_URL && /^[a-z]+:\/\//.test(databaseUrl)) {
+    if (!isPostgresUrl(databaseUrl)) {
+      problems.push('LATCHKEY_DATABASE_URL must be a SQLite file path or a postgres:// URL.');
+    }
+  }
+
+  const logLevel = read.oneOf('LATCHKEY_LOG_LEVEL', 'info', [
+    'fatal',
+    'error',
+    'warn',
+    'info',
+    'debug',
+    'trace',
+    'silent',
+  ] as const);
+
+  const refresh: RefreshConfig = {
+    marginSeconds: read.int('LATCHKEY_REFRESH_MARGIN_SECONDS', 300, { min: 0 }),
+    maxLifetimeShare: read.number('LATCHKEY_REFRESH_MAX_LIFETIME_SHARE', 0.5, { min: 0, max: 1 }),
+    defaultMinTtlSeconds: read.int('LATCHKEY_DEFAULT_MIN_TTL_SECONDS', 60, { min: 0 }),
+    intervalMs: read.int('LATCHKEY_REFRESH_INTERVAL_MS', 5000, { min: 0 }),
+    batchSize: read.int('LATCHKEY_REFRESH_BATCH_SIZE', 100, { min: 1, max: 10000 }),
+    concurrency: read.int('LATCHKEY_REFRESH_CONCURRENCY', 16, { min: 1, max: 1000 }),
+    perHostConcurrency: read.int('LATCHKEY_REFRESH_PER_HOST_CONCURRENCY', 4, { min: 1 }),
+    leaseMs: read.int('LATCHKEY_REFRESH_LEASE_MS', 30000, { min: 1000 }),
+  };
+
+  const config: Config = {
+    host,
+    port,
+    dataDir,
+    databaseUrl,
+    masterKeys: env.LATCHKEY_MASTER_KEYS || null,
+    masterKey: env.LATCHKEY_MASTER_KEY || null,
+    publicUrl: publicUrl.replace(/\/+$/, ''),
+    bootstrapApiKey,
+    logLevel,
+    allowInsecureProviders: read.bool('LATCHKEY_ALLOW_INSECURE_PROVIDERS', false),
+    refresh,
+    bodyLimitBytes: read.int('LATCHKEY_BODY_LIMIT_BYTES', 1024 * 1024, { min: 1024 }),
+    rateLimitPerMinute: read.int('LATCHKEY_RATE_LIMIT_PER_MINUTE', 6000, { min: 1 }),
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+/** The config as it may be logged: secrets replaced by a mask, URLs without passwords. */
+export function maskedConfig(config: Config): Record<string, unknown> {
+  return {
+    ...config,
+    databaseUrl: maskUrl(config.databaseUrl),
+    masterKeys: config.masterKeys ? '***' : null,
+    masterKey: config.masterKey ? '***' : null,
+    bootstrapApiKey: config.bootstrapApiKey ? 'lk_***' : null,
+  };
+}
+
+function maskUrl(url: string): string {
+  if (!/^[a-z]+:\/\//.test(url)) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '***';
+  }
+}
+
+const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
+
+class Reader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  int(
+    name: string,
+    fallback: number,
+    opts: { min?: number; max?: number; flag?: string | number } = {},
+  ): number {
+    const raw = opts.flag ?? this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    const label = opts.flag === undefined ? name : `${name} (or its flag)`;
+    if (!Number.isInteger(value)) {
+      this.problems.push(`${label} must be a whole number, not "${raw}".`);
+      return fallback;
+    }
+    return this.bounded(label, value, opts.min, opts.max) ?? fallback;
+  }
+
+  number(name: string, fallback: number, opts: { min?: number; max?: number } = {}): number {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value)) {
+      this.problems.push(`${name} must be a number, not "${raw}".`);
+      return fallback;
+    }
+    return this.bounded(name, value, opts.min, opts.max) ?? fallback;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (['1', 'true', 'yes'].includes(raw)) return true;
+    if (['0', 'false', 'no'].includes(raw)) return false;
+    this.problems.push(`${name} must be true or false, not "${raw}".`);
+    return fallback;
+  }
+
+  url(name: string): string | null {
+    const raw = this.env[name];
+    if (!raw) return null;
+    try {
+      const url = new URL(raw);
+      if (url.protocol === 'http:' || url.protocol === 'https:') return raw;
+    } catch {
+      // reported below
+    }
+    this.problems.push(`${name} must be an http(s) URL, not "${raw}".`);
+    return null;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')}, not "${raw}".`);
+    return fallback;
+  }
+
+  private bounded(name: string, value: number, min?: number, max?: number): number | null {
+    if (min !== undefined && value < min) {
+      this.problems.push(`${name} must be at least ${min}.`);
+      return null;
+    }
+    if (max !== undefined && value > max) {
+      this.problems.push(`${name} must be at most ${max}.`);
+      return null;
+    }
+    return value;
+  }
+}

@@ -1,0 +1,170 @@
+import type { FastifyInstance } from 'fastify';
+import { toIso } from '../../lib/clock.ts';
+import type { AppDefinition, CustomAppInput } from '../../services/apps.ts';
+import { requireScope } from '../../services/access.ts';
+import type { Services } from '../../services/index.ts';
+import { principalOf } from '../plugins/auth.ts';
+import { errorResponses } from '../schemas.ts';
+
+const httpUrl = { type: 'string', minLength: 8, maxLength: 2000, pattern: '^https?://' } as const;
+const stringMap = {
+  type: 'object',
+  additionalProperties: { type: 'string', maxLength: 2000 },
+  maxProperties: 50,
+} as const;
+
+const createAppBody = {
+  type: 'object',
+  required: ['name_slug', 'name', 'auth_type'],
+  additionalProperties: false,
+  properties: {
+    name_slug: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{1,62}$' },
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    auth_type: { type: 'string', enum: ['oauth', 'keys', 'none'] },
+    oauth: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        issuer: httpUrl,
+        authorization_url: httpUrl,
+        token_url: httpUrl,
+        userinfo_url: httpUrl,
+        revocation_url: httpUrl,
+        scope_separator: { type: 'string', enum: [' ', ','] },
+        token_auth_method: { type: 'string', enum: ['client_secret_basic', 'client_secret_post'] },
+        pkce: { type: 'boolean' },
+        default_scopes: { type: 'array', items: { type: 'string', maxLength: 500 }, maxItems: 100 },
+        authorize_params: stringMap,
+        token_params: stringMap,
+      },
+    },
+    fields: {
+      type: 'array',
+      maxItems: 50,
+      items: {
+        type: 'object',
+        required: ['name', 'label'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,63}$' },
+          label: { type: 'string', minLength: 1, maxLength: 200 },
+          secret: { type: 'boolean', default: true },
+          optional: { type: 'boolean', default: false },
+        },
+      },
+    },
+  },
+} as const;
+
+const appSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name_slug: { type: 'string' },
+    name: { type: 'string' },
+    auth_type: { type: 'string' },
+    custom: { type: 'boolean' },
+    oauth: { type: ['object', 'null'], additionalProperties: true },
+    fields: { type: 'array', items: { type: 'object', additionalProperties: true } },
+    created_at: { type: ['string', 'null'] },
+  },
+} as const;
+
+export function appRoutes(app: FastifyInstance, services: Services): void {
+  const auth = { auth: true };
+
+  app.get(
+    '/v1/apps',
+    {
+      config: auth,
+      schema: {
+        tags: ['apps'],
+        summary: 'The built-in catalog and the workspace’s custom apps',
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              data: { type: 'array', items: appSchema },
+              page_info: { type: 'object', additionalProperties: true },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      const data = (await services.apps.list(p.workspaceId)).map(view);
+      return {
+        data,
+        page_info: {
+          count: data.length,
+          total_count: data.length,
+          start_cursor: null,
+          end_cursor: null,
+        },
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/apps/:id',
+    {
+      config: auth,
+      schema: {
+        tags: ['apps'],
+        summary: 'One app by slug or id',
+        response: { 200: { type: 'object', properties: { data: appSchema } }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      return { data: view(await services.apps.get(p.workspaceId, request.params.id)) };
+    },
+  );
+
+  app.post<{ Body: CustomAppInput }>(
+    '/v1/apps',
+    {
+      config: auth,
+      schema: {
+        tags: ['apps'],
+        summary: 'Register a custom app: any OAuth 2.0 provider, an OIDC issuer, or a keys app',
+        body: createAppBody,
+        response: { 201: { type: 'object', properties: { data: appSchema } }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const p = principalOf(request);
+      requireScope(p, 'apps:write');
+      const created = await services.apps.create(p.workspaceId, request.body);
+      return reply.status(201).send({ data: view(created) });
+    },
+  );
+}
+
+function view(app: AppDefinition) {
+  const o = app.oauth;
+  return {
+    id: app.id,
+    name_slug: app.slug,
+    name: app.name,
+    auth_type: app.authType,
+    custom: !app.builtin,
+    oauth: o && {
+      issuer: o.issuer ?? null,
+      authorization_url: o.authorizationUrl,
+      token_url: o.tokenUrl,
+      userinfo_url: o.userinfoUrl ?? null,
+      revocation_url: o.revocationUrl ?? null,
+      scope_separator: o.scopeSeparator,
+      token_auth_method: o.tokenAuthMethod,
+      pkce: o.pkce,
+      default_scopes: o.defaultScopes,
+      authorize_params: o.authorizeParams,
+      token_params: o.tokenParams,
+    },
+    fields: app.fields,
+    created_at: toIso(app.createdAt),
+  };
+}

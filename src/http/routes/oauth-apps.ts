@@ -1,0 +1,102 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../../services/index.ts';
+import type { OAuthAppInput } from '../../services/oauth-apps.ts';
+import { principalOf } from '../plugins/auth.ts';
+import { errorResponses, idParam } from '../schemas.ts';
+
+const oauthAppSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    app: { type: 'object', properties: { id: { type: 'string' }, name_slug: { type: 'string' } } },
+    client_id: { type: 'string' },
+    has_client_secret: { type: 'boolean' },
+    scopes: { type: 'array', items: { type: 'string' } },
+    created_at: { type: ['string', 'null'] },
+  },
+} as const;
+
+export function oauthAppRoutes(app: FastifyInstance, services: Services): void {
+  const auth = { auth: true };
+
+  app.post<{ Body: OAuthAppInput }>(
+    '/v1/oauth_apps',
+    {
+      config: auth,
+      schema: {
+        tags: ['oauth apps'],
+        summary: 'The workspace’s OAuth client for an app; the secret is sealed, never returned',
+        body: {
+          type: 'object',
+          required: ['app', 'client_id'],
+          additionalProperties: false,
+          properties: {
+            app: { type: 'string', minLength: 1, maxLength: 200 },
+            client_id: { type: 'string', minLength: 1, maxLength: 1000 },
+            client_secret: { type: 'string', minLength: 1, maxLength: 4000 },
+            scopes: { type: 'array', items: { type: 'string', maxLength: 500 }, maxItems: 200 },
+          },
+        },
+        response: {
+          201: { type: 'object', properties: { data: oauthAppSchema } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const data = await services.oauthApps.create(principalOf(request), request.body);
+      return reply.status(201).send({ data });
+    },
+  );
+
+  app.get<{ Querystring: { app?: string } }>(
+    '/v1/oauth_apps',
+    {
+      config: auth,
+      schema: {
+        tags: ['oauth apps'],
+        summary: 'The workspace’s OAuth clients',
+        querystring: {
+          type: 'object',
+          properties: { app: { type: 'string', maxLength: 200 } },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              data: { type: 'array', items: oauthAppSchema },
+              page_info: { type: 'object', additionalProperties: true },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const data = await services.oauthApps.list(principalOf(request), request.query.app);
+      const count = data.length;
+      return {
+        data,
+        page_info: { count, total_count: count, start_cursor: null, end_cursor: null },
+      };
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/v1/oauth_apps/:id',
+    {
+      config: auth,
+      schema: {
+        tags: ['oauth apps'],
+        summary: 'Delete an OAuth client',
+        params: idParam,
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await services.oauthApps.delete(principalOf(request), request.params.id);
+      return reply.status(204).send();
+    },
+  );
+}

@@ -1,0 +1,89 @@
+/** JSON schemas shared by routes; they validate input, shape output and feed /docs. */
+
+export const errorSchema = {
+  type: 'object',
+  properties: {
+    error: { type: 'string' },
+    code: { type: 'string' },
+    request_id: { type: 'string' },
+    data: {},
+  },
+  required: ['error', 'code', 'request_id'],
+} as const;
+
+export const timestamp = { type: ['string', 'null'], format: 'date-time' } as const;
+
+export const pageInfoSchema = {
+  type: 'object',
+  properties: {
+    count: { type: 'integer' },
+    total_count: { type: 'integer' },
+    start_cursor: { type: ['string', 'null'] },
+    end_cursor: { type: ['string', 'null'] },
+  },
+} as const;
+
+/** `1`, `true`, `0`, `false` in a query string (API.md, "Conventions"). */
+export const queryBoolean = { type: 'string', enum: ['1', 'true', '0', 'false'] } as const;
+
+export const isTrue = (value: string | undefined) => value === '1' || value === 'true';
+
+export const paginationQuery = {
+  limit: { type: 'integer', minimum: 1, maximum: 100, default: 25 },
+  after: { type: 'string', maxLength: 512 },
+  before: { type: 'string', maxLength: 512 },
+} as const;
+
+export const accountSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: ['string', 'null'] },
+    external_id: { type: ['string', 'null'] },
+    external_user_id: { type: ['string', 'null'] },
+    healthy: { type: 'boolean' },
+    dead: { type: 'boolean' },
+    error: { type: ['string', 'null'] },
+    app: {
+      type: 'object',
+      properties: {
+        id: { type: 'string' },
+        name_slug: { type: 'string' },
+        name: { type: 'string' },
+        auth_type: { type: 'string' },
+      },
+    },
+    oauth_app_id: { type: ['string', 'null'] },
+    authorized_scopes: { type: 'array', items: { type: 'string' } },
+    owner_user_id: { type: ['string', 'null'] },
+    visibility: { type: 'string' },
+    metadata: { type: 'object', additionalProperties: true },
+    created_at: timestamp,
+    updated_at: timestamp,
+    expires_at: timestamp,
+    last_refreshed_at: timestamp,
+    next_refresh_at: timestamp,
+    credentials: {
+      type: 'object',
+      additionalProperties: { type: ['string', 'null'] },
+      description: 'Only with include_credentials and the credentials:read scope.',
+    },
+  },
+} as const;
+
+export const idParam = {
+  type: 'object',
+  properties: { id: { type: 'string', minLength: 1, maxLength: 200 } },
+  required: ['id'],
+} as const;
+
+/** Standard error answers for a route's `response` map. */
+export const errorResponses = {
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  409: errorSchema,
+  429: errorSchema,
+  503: errorSchema,
+} as const;

@@ -1,0 +1,60 @@
+import { ApiError } from '../lib/errors.ts';
+import type { Account } from '../store/repos/accounts.ts';
+import { hasScope, type Principal, type Scope } from './principal.ts';
+
+/** Throws 403 unless the caller's key or session carries the scope. */
+export function requireScope(principal: Principal, scope: Scope): void {
+  if (!hasScope(principal, scope)) {
+    throw new ApiError('forbidden', `This needs the ${scope} scope.`);
+  }
+}
+
+const isManager = (p: Principal) => p.role === 'owner' || p.role === 'admin';
+
+/**
+ * Whether the account is shared with the caller: theirs, the workspace's, or shared with the
+ * workspace or with them by name. `sharedWith` is consulted only when the cheaper checks fail.
+ */
+async function sharedWithCaller(
+  p: Principal,
+  account: Account,
+  sharedWith: () => Promise<string[]>,
+): Promise<boolean> {
+  if (p.userId === null) return true; // a workspace key acts for the whole workspace
+  if (account.owner_user_id === null) return true; // connected for an external user
+  if (account.owner_user_id === p.userId) return true;
+  if (account.visibility === 'workspace') return true;
+  return (await sharedWith()).includes(p.userId);
+}
+
+/**
+ * Whether the caller may know the account exists. Others get 404, not 403, so that ids do not
+ * leak across people or workspaces. Owners and admins of the workspace see every account.
+ */
+export async function canSee(
+  p: Principal,
+  account: Account,
+  sharedWith: () => Promise<string[]>,
+): Promise<boolean> {
+  if (account.workspace_id !== p.workspaceId) return false;
+  if (isManager(p)) return true;
+  return sharedWithCaller(p, account, sharedWith);
+}
+
+/** Whether the caller may read the credentials; admins too need the account shared with them. */
+export async function canReadCredentials(
+  p: Principal,
+  account: Account,
+  sharedWith: () => Promise<string[]>,
+): Promise<boolean> {
+  if (account.workspace_id !== p.workspaceId) return false;
+  if (!hasScope(p, 'credentials:read')) return false;
+  return sharedWithCaller(p, account, sharedWith);
+}
+
+/** Whether the caller may change who sees the account, reconnect it or delete it. */
+export function canManage(p: Principal, account: Account): boolean {
+  if (account.workspace_id !== p.workspaceId) return false;
+  if (p.userId === null || isManager(p)) return true;
+  return account.owner_user_id === p.userId;
+}

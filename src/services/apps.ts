@@ -1,0 +1,227 @@
+import type { ProviderConfig } from '../oauth/index.ts';
+import { builtinApps } from '../oauth/catalog.ts';
+import { ApiError } from '../lib/errors.ts';
+import type { Clock } from '../lib/clock.ts';
+import { hasPrefix, newId } from '../lib/ids.ts';
+import type { AppRecord, AppRepository } from '../store/repos/apps.ts';
+import { discover } from '../oauth/index.ts';
+
+export interface KeysField {
+  name: string;
+  label: string;
+  secret: boolean;
+  optional?: boolean;
+}
+
+/** An app as the services use it: the provider's facts, built-in or the workspace's own. */
+export interface AppDefinition {
+  id: string;
+  slug: string;
+  name: string;
+  authType: 'oauth' | 'keys' | 'none';
+  oauth: ProviderConfig | null;
+  fields: KeysField[];
+  builtin: boolean;
+  createdAt: number | null;
+}
+
+export interface CustomAppInput {
+  name_slug: string;
+  name: string;
+  auth_type: 'oauth' | 'keys' | 'none';
+  oauth?: {
+    issuer?: string;
+    authorization_url?: string;
+    token_url?: string;
+    userinfo_url?: string;
+    revocation_url?: string;
+    scope_separator?: string;
+    token_auth_method?: 'client_secret_basic' | 'client_secret_post';
+    pkce?: boolean;
+    default_scopes?: string[];
+    authorize_params?: Record<string, string>;
+    token_params?: Record<string, string>;
+  };
+  fields?: KeysField[];
+}
+
+interface StoredConfig {
+  oauth: ProviderConfig | null;
+  fields: KeysField[];
+}
+
+export class AppService {
+  constructor(
+    private readonly repo: AppRepository,
+    private readonly clock: Clock,
+    private readonly opts: { allowInsecureProviders: boolean },
+  ) {}
+
+  /** The built-in catalog followed by the workspace's custom apps. */
+  async list(workspaceId: string): Promise<AppDefinition[]> {
+    const custom = (await this.repo.list(workspaceId)).map(fromRecord);
+    const customSlugs = new Set(custom.map((a) => a.slug));
+    return [...builtinApps.filter((a) => !customSlugs.has(a.slug)), ...custom];
+  }
+
+  /** An app by slug or `app_…` id; a custom app shadows a built-in one of the same slug. */
+  async find(workspaceId: string, slugOrId: string): Promise<AppDefinition | undefined> {
+    const record = hasPrefix(slugOrId, 'app')
+      ? await this.repo.get(workspaceId, slugOrId)
+      : await this.repo.bySlug(workspaceId, slugOrId);
+    if (record) return fromRecord(record);
+    return builtinApps.find((a) => a.id === slugOrId || a.slug === slugOrId);
+  }
+
+  async get(workspaceId: string, slugOrId: string): Promise<AppDefinition> {
+    const app = await this.find(workspaceId, slugOrId);
+    if (!app) throw new ApiError('app_not_found', `No app "${slugOrId}".`);
+    return app;
+  }
+
+  /** Registers a custom app; an `issuer` is discovered now and its facts stored. */
+  async create(workspaceId: string, input: CustomAppInput): Promise<AppDefinition> {
+    if (await this.repo.bySlug(workspaceId, input.name_slug)) {
+      throw new ApiError('app_exists', `An app "${input.name_slug}" already exists.`);
+    }
+    const config: StoredConfig = { oauth: null, fields: [] };
+    if (input.auth_type === 'oauth') config.oauth = await this.providerConfig(input);
+    if (input.auth_type === 'keys') config.fields = this.keysFields(input);
+
+    const record: AppRecord = {
+      id: newId('app'),
+      workspace_id: workspaceId,
+      name_slug: input.name_slug,
+      name: input.name,
+      auth_type: input.auth_type,
+      config: JSON.stringify(config),
+      created_at: this.clock.now(),
+    };
+    try {
+      await this.repo.insert(record);
+    } catch (err) {
+      // Two requests racing for one slug: the unique index decides.
+      if (await this.repo.bySlug(workspaceId, input.name_slug)) {
+        throw new ApiError('app_exists', `An app "${input.name_slug}" already exists.`);
+      }
+      throw err;
+    }
+    return fromRecord(record);
+  }
+
+  private keysFields(input: CustomAppInput): KeysField[] {
+    const fields = input.fields ?? [];
+    if (fields.length === 0) {
+      throw new ApiError('validation_failed', 'fields: a keys app needs at least one field.');
+    }
+    const names = new Set(fields.map((f) => f.name));
+    if (names.size !== fields.length) {
+      throw new ApiError('validation_failed', 'fields: each field name must be unique.');
+    }
+    return fields.map((f) => ({
+      name: f.name,
+      label: f.label,
+      secret: f.secret,
+      optional: f.optional ?? false,
+    }));
+  }
+
+  private async providerConfig(input: CustomAppInput): Promise<ProviderConfig> {
+    const o = input.oauth;
+    if (!o) throw new ApiError('validation_failed', 'oauth: an oauth app needs its oauth facts.');
+
+    let discovered: Partial<ProviderConfig> = {};
+    if (o.issuer) {
+      this.checkEndpoint('oauth.issuer', o.issuer);
+      try {
+        discovered = await discover(o.issuer, {
+          allowInsecureRequests: this.insecureAllowed(o.issuer),
+        });
+      } catch (err) {
+        const why = err instanceof Error ? err.message : 'unknown error';
+        throw new ApiError('discovery_failed', `Discovery at oauth.issuer failed: ${why}`);
+      }
+    }
+
+    const authorizationUrl = o.authorization_url ?? discovered.authorizationUrl;
+    const tokenUrl = o.token_url ?? discovered.tokenUrl;
+    if (!authorizationUrl) {
+      throw new ApiError(
+        'validation_failed',
+        'oauth.authorization_url (or oauth.issuer) is required.',
+      );
+    }
+    if (!tokenUrl) {
+      throw new ApiError('validation_failed', 'oauth.token_url (or oauth.issuer) is required.');
+    }
+    const urls = {
+      authorizationUrl: this.checkEndpoint('oauth.authorization_url', authorizationUrl),
+      tokenUrl: this.checkEndpoint('oauth.token_url', tokenUrl),
+      userinfoUrl: this.optionalEndpoint(
+        'oauth.userinfo_url',
+        o.userinfo_url ?? discovered.userinfoUrl,
+      ),
+      revocationUrl: this.optionalEndpoint(
+        'oauth.revocation_url',
+        o.revocation_url ?? discovered.revocationUrl,
+      ),
+    };
+
+    return {
+      ...urls,
+      issuer: o.issuer ?? null,
+      scopeSeparator: o.scope_separator ?? ' ',
+      tokenAuthMethod: o.token_auth_method ?? discovered.tokenAuthMethod ?? 'client_secret_basic',
+      pkce: o.pkce ?? discovered.pkce ?? true,
+      defaultScopes: o.default_scopes ?? discovered.defaultScopes ?? [],
+      authorizeParams: o.authorize_params ?? {},
+      tokenParams: o.token_params ?? {},
+      quirks: [],
+      allowInsecureRequests: this.insecureAllowed(tokenUrl),
+    };
+  }
+
+  private optionalEndpoint(field: string, url: string | null | undefined): string | null {
+    return url ? this.checkEndpoint(field, url) : null;
+  }
+
+  /** Provider endpoints must be https, except on loopback or when the operator allows http. */
+  private checkEndpoint(field: string, url: string): string {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ApiError('validation_failed', `${field} is not a valid URL.`);
+    }
+    if (parsed.protocol === 'https:') return url;
+    if (parsed.protocol === 'http:' && this.insecureAllowed(url)) return url;
+    throw new ApiError('validation_failed', `${field} must be an https URL.`);
+  }
+
+  private insecureAllowed(url: string): boolean {
+    return this.opts.allowInsecureProviders || isLoopback(url);
+  }
+}
+
+export function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+function fromRecord(record: AppRecord): AppDefinition {
+  const config = JSON.parse(record.config) as StoredConfig;
+  return {
+    id: record.id,
+    slug: record.name_slug,
+    name: record.name,
+    authType: record.auth_type,
+    oauth: config.oauth,
+    fields: config.fields,
+    builtin: false,
+    createdAt: record.created_at,
+  };
+}

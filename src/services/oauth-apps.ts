@@ -1,0 +1,91 @@
+import { ApiError } from '../lib/errors.ts';
+import type { Clock } from '../lib/clock.ts';
+import { toIso } from '../lib/clock.ts';
+import { newId } from '../lib/ids.ts';
+import type { OAuthAppRecord, OAuthAppRepository } from '../store/repos/apps.ts';
+import type { Keyring } from '../vault/keyring.ts';
+import { requireScope } from './access.ts';
+import type { AppService } from './apps.ts';
+import type { AuditLog } from './audit.ts';
+import { actorOf, type Principal } from './principal.ts';
+import { sealClientSecret } from './providers.ts';
+
+export interface OAuthAppInput {
+  app: string;
+  client_id: string;
+  client_secret?: string;
+  scopes?: string[];
+}
+
+/** A workspace's own OAuth client for an app. Its secret is sealed and never returned. */
+export class OAuthAppService {
+  constructor(
+    private readonly repo: OAuthAppRepository,
+    private readonly apps: AppService,
+    private readonly keyring: Keyring,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async create(p: Principal, input: OAuthAppInput) {
+    requireScope(p, 'apps:write');
+    const app = await this.apps.get(p.workspaceId, input.app);
+    if (app.authType !== 'oauth') {
+      throw new ApiError('validation_failed', `app: "${app.slug}" is not an OAuth app.`);
+    }
+    const id = newId('oa');
+    const record: OAuthAppRecord = {
+      id,
+      workspace_id: p.workspaceId,
+      app_id: app.id,
+      client_id: input.client_id,
+      client_secret: input.client_secret
+        ? sealClientSecret(this.keyring, id, input.client_secret)
+        : null,
+      scopes: JSON.stringify(input.scopes ?? []),
+      created_by: p.userId,
+      created_at: this.clock.now(),
+    };
+    await this.repo.insert(record);
+    this.audit.record({
+      workspaceId: p.workspaceId,
+      action: 'oauth_app.created',
+      actor: actorOf(p),
+      details: { oauth_app_id: id, app: app.slug },
+    });
+    return view(record, app.slug);
+  }
+
+  async list(p: Principal, appFilter?: string) {
+    requireScope(p, 'accounts:read');
+    const appId = appFilter ? (await this.apps.get(p.workspaceId, appFilter)).id : undefined;
+    const records = await this.repo.list(p.workspaceId, appId);
+    const slugs = new Map<string, string>();
+    for (const app of await this.apps.list(p.workspaceId)) slugs.set(app.id, app.slug);
+    return records.map((r) => view(r, slugs.get(r.app_id) ?? 'unknown'));
+  }
+
+  async delete(p: Principal, id: string): Promise<void> {
+    requireScope(p, 'apps:write');
+    if (!(await this.repo.delete(p.workspaceId, id))) {
+      throw new ApiError('oauth_app_not_found', `No OAuth app "${id}".`);
+    }
+    this.audit.record({
+      workspaceId: p.workspaceId,
+      action: 'oauth_app.deleted',
+      actor: actorOf(p),
+      details: { oauth_app_id: id },
+    });
+  }
+}
+
+function view(r: OAuthAppRecord, slug: string) {
+  return {
+    id: r.id,
+    app: { id: r.app_id, name_slug: slug },
+    client_id: r.client_id,
+    has_client_secret: r.client_secret !== null,
+    scopes: JSON.parse(r.scopes) as string[],
+    created_at: toIso(r.created_at),
+  };
+}

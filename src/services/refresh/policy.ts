@@ -1,0 +1,67 @@
+/**
+ * When a token counts as fresh, and when the background refresher acts. Both use the same
+ * rule: act `margin` before expiry, but never more than a share of the token's lifetime
+ * before, so a 60-second token is not refreshed on every read.
+ */
+export interface FreshnessPolicy {
+  readonly marginMs: number;
+  readonly maxLifetimeShare: number;
+}
+
+export interface TokenTimes {
+  expires_at: number | null;
+  token_issued_at: number | null;
+}
+
+function lifetime(t: TokenTimes): number | null {
+  if (t.expires_at === null || t.token_issued_at === null) return null;
+  return Math.max(0, t.expires_at - t.token_issued_at);
+}
+
+/** The time-to-live a read may ask for, capped at a share of the token's lifetime. */
+export function effectiveMinTtl(policy: FreshnessPolicy, t: TokenTimes, requestedMs: number) {
+  const life = lifetime(t);
+  if (life === null) return requestedMs;
+  return Math.min(requestedMs, life * policy.maxLifetimeShare);
+}
+
+/** Whether the token must be refreshed before it is served with at least `minTtlMs` left. */
+export function needsRefresh(
+  policy: FreshnessPolicy,
+  t: TokenTimes,
+  now: number,
+  minTtlMs: number,
+): boolean {
+  if (t.expires_at === null) return false; // unknown expiry is never "expired" (cases C01, C16)
+  return t.expires_at - now < effectiveMinTtl(policy, t, minTtlMs);
+}
+
+/**
+ * When the background refresher should act: `expires_at − margin`, the margin capped by the
+ * lifetime share, moved earlier by up to a tenth of the margin at random so that accounts
+ * connected together spread out. Null when the token has no expiry.
+ */
+export function nextRefreshAt(
+  policy: FreshnessPolicy,
+  t: TokenTimes,
+  random: () => number = Math.random,
+): number | null {
+  if (t.expires_at === null) return null;
+  const life = lifetime(t) ?? policy.marginMs;
+  const margin = Math.min(policy.marginMs, life * policy.maxLifetimeShare);
+  return Math.round(t.expires_at - margin - random() * margin * 0.1);
+}
+
+/**
+ * The wait after the n-th passing failure in a row: exponential from 5 s, capped at 15 min,
+ * with full jitter over its upper half, and never sooner than the provider's Retry-After.
+ */
+export function backoffMs(
+  failures: number,
+  retryAfterMs: number | null,
+  random: () => number = Math.random,
+): number {
+  const base = Math.min(15 * 60_000, 5_000 * 2 ** Math.max(0, failures - 1));
+  const jittered = base / 2 + random() * (base / 2);
+  return Math.max(jittered, retryAfterMs ?? 0);
+}

@@ -1,0 +1,9 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as initial from './001_initial.ts';
+
+/** Migrations are listed in code, not read from a folder, so they ship with the bundle. */
+export const migrationProvider: MigrationProvider = {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return { '001_initial': initial };
+  },
+};

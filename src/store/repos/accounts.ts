@@ -1,0 +1,173 @@
+import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { AccountRow, Database } from '../schema.ts';
+
+export type Account = Selectable<AccountRow>;
+export type AccountPatch = Updateable<AccountRow>;
+
+export interface AccountFilter {
+  workspaceId: string;
+  appId?: string;
+  oauthAppId?: string;
+  externalUserId?: string;
+  /** Keyset position: rows strictly after / before (created_at, id) in newest-first order. */
+  after?: { createdAt: number; id: string };
+  before?: { createdAt: number; id: string };
+  /** Restricts to accounts this user may see; undefined means every account of the workspace. */
+  visibleTo?: { userId: string; includeUnowned: boolean };
+  limit: number;
+}
+
+export class AccountRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async get(id: string): Promise<Account | undefined> {
+    return this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async insert(row: Account): Promise<void> {
+    await this.db.insertInto('accounts').values(row).execute();
+  }
+
+  async update(id: string, patch: AccountPatch): Promise<void> {
+    await this.db.updateTable('accounts').set(patch).where('id', '=', id).execute();
+  }
+
+  /**
+   * Writes a refresh's result only if the refresh token it used is still the stored one
+   * (compare-and-swap on its fingerprint); false means another writer got there first.
+   */
+  async swapCredentials(
+    id: string,
+    expectedFingerprint: string | null,
+    patch: AccountPatch,
+  ): Promise<boolean> {
+    let query = this.db.updateTable('accounts').set(patch).where('id', '=', id);
+    query =
+      expectedFingerprint === null
+        ? query.where('refresh_fingerprint', 'is', null)
+        : query.where('refresh_fingerprint', '=', expectedFingerprint);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Takes the refresh lease of an account when nobody holds it or the holder's lease ran out.
+   * One UPDATE, so exactly one of several processes racing for it wins.
+   */
+  async tryLease(id: string, owner: string, now: number, until: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('accounts')
+      .set({ lease_owner: owner, lease_expires_at: until })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_expires_at', '<', now)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async releaseLease(id: string, owner: string, patch: AccountPatch = {}): Promise<void> {
+    await this.db
+      .updateTable('accounts')
+      .set({ ...patch, lease_owner: null, lease_expires_at: null })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+
+  /** Accounts whose background refresh is due, oldest due first; reads the due-time index. */
+  async due(now: number, limit: number): Promise<Pick<Account, 'id' | 'next_refresh_at'>[]> {
+    return this.db
+      .selectFrom('accounts')
+      .select(['id', 'next_refresh_at'])
+      .where('next_refresh_at', '<=', now)
+      .orderBy('next_refresh_at')
+      .limit(limit)
+      .execute();
+  }
+
+  async list(filter: AccountFilter): Promise<Account[]> {
+    let query = this.filtered(filter).selectAll();
+    const { after, before } = filter;
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
+        ]),
+      );
+    }
+    if (before) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '>', before.createdAt),
+          eb.and([eb('created_at', '=', before.createdAt), eb('id', '>', before.id)]),
+        ]),
+      );
+      // Walk backwards from the cursor, then put the page back in newest-first order.
+      const rows = await query
+        .orderBy('created_at', 'asc')
+        .orderBy('id', 'asc')
+        .limit(filter.limit)
+        .execute();
+      return rows.reverse();
+    }
+    return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+  }
+
+  async count(filter: AccountFilter): Promise<number> {
+    const row = await this.filtered(filter)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  private filtered(filter: AccountFilter) {
+    let query = this.db.selectFrom('accounts').where('workspace_id', '=', filter.workspaceId);
+    if (filter.appId) query = query.where('app_id', '=', filter.appId);
+    if (filter.oauthAppId) query = query.where('oauth_app_id', '=', filter.oauthAppId);
+    if (filter.externalUserId) query = query.where('external_user_id', '=', filter.externalUserId);
+
+    const visible = filter.visibleTo;
+    if (!visible) return query;
+    return query.where((eb) =>
+      eb.or([
+        eb('owner_user_id', '=', visible.userId),
+        eb('visibility', '=', 'workspace'),
+        ...(visible.includeUnowned ? [eb('owner_user_id', 'is', null)] : []),
+        eb(
+          'id',
+          'in',
+          eb
+            .selectFrom('account_shares')
+            .select('account_id')
+            .where('user_id', '=', visible.userId),
+        ),
+      ]),
+    );
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('account_shares').where('account_id', '=', id).execute();
+    await this.db.deleteFrom('accounts').where('id', '=', id).execute();
+  }
+
+  async shares(id: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('account_shares')
+      .select('user_id')
+      .where('account_id', '=', id)
+      .execute();
+    return rows.map((r) => r.user_id);
+  }
+
+  async setShares(id: string, userIds: string[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('account_shares').where('account_id', '=', id).execute();
+      if (userIds.length > 0) {
+        await trx
+          .insertInto('account_shares')
+          .values(userIds.map((user_id) => ({ account_id: id, user_id })))
+          .execute();
+      }
+    });
+  }
+}

@@ -1,0 +1,47 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { AuditEventRow, Database } from '../schema.ts';
+
+export type AuditEvent = Selectable<AuditEventRow>;
+
+export interface AuditFilter {
+  workspaceId: string;
+  accountId?: string;
+  actorId?: string;
+  action?: string;
+  since?: number;
+  until?: number;
+  after?: { createdAt: number; id: string };
+  limit: number;
+}
+
+/** The audit log; append-only: there is no update or delete here on purpose. */
+export class AuditRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insertMany(rows: AuditEvent[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.insertInto('audit_events').values(rows).execute();
+  }
+
+  async list(filter: AuditFilter): Promise<AuditEvent[]> {
+    let query = this.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('workspace_id', '=', filter.workspaceId);
+    if (filter.accountId) query = query.where('account_id', '=', filter.accountId);
+    if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
+    if (filter.action) query = query.where('action', '=', filter.action);
+    if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
+    if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);
+    const after = filter.after;
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
+        ]),
+      );
+    }
+    return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+  }
+}
