@@ -1,7 +1,7 @@
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { randomSecret } from '../lib/ids.ts';
@@ -30,11 +30,24 @@ export async function buildHttpApp({ config, services, store, log }: HttpDeps) {
     genReqId: () => `req_${randomSecret(12)}`,
     requestIdHeader: false,
     trustProxy: false,
+    // Errors raised before routing (a malformed URL, say) get the same JSON shape.
+    frameworkErrors: (err, request, reply) => {
+      const body = { error: err.message, code: 'validation_failed', request_id: request.id };
+      void (reply as FastifyReply).status(400).send(body);
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   }) as unknown as FastifyInstance;
 
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+  });
+
+  // An empty body sent as JSON (a DELETE from some clients) counts as no body, not bad JSON.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    return parseJson(request, body.toString(), done);
   });
 
   registerErrorHandling(app);
