@@ -1,12 +1,24 @@
 import { Command } from 'commander';
 import { loadConfig } from '../config/config.ts';
 import { migrate, openStore } from '../store/db.ts';
+import { registerAccounts } from './commands/accounts.ts';
+import { registerApiKeys } from './commands/api-keys.ts';
+import { registerApps } from './commands/apps.ts';
+import { registerAudit } from './commands/audit.ts';
+import { registerConnect } from './commands/connect.ts';
+import { registerOAuthApps } from './commands/oauth-apps.ts';
+import { addGlobalOptions } from './context.ts';
+import { EXIT } from './exit-codes.ts';
+import { keysRotate, type RotateFlags } from './keys-rotate.ts';
 import { serve } from './serve.ts';
 
 const program = new Command()
   .name('latchkey')
   .description('Connect accounts, keep their OAuth tokens fresh, and serve them.')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors exit 2 (EXIT.usage), apart from the server's own failures; help exits 0.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.usage));
+addGlobalOptions(program);
 
 program
   .command('serve')
@@ -27,5 +39,20 @@ program
     await store.close();
     console.log(ran.length ? `applied: ${ran.join(', ')}` : 'already up to date');
   });
+
+registerApps(program);
+registerOAuthApps(program);
+registerConnect(program);
+registerAccounts(program);
+registerAudit(program);
+
+// `keys` holds the API key commands (create, list, revoke) and master key rotation.
+registerApiKeys(program)
+  .command('rotate')
+  .description('re-seal every stored secret with the first key of LATCHKEY_MASTER_KEYS')
+  .option('-d, --data-dir <dir>', 'data folder (LATCHKEY_DATA_DIR, default ./data)')
+  .option('--batch-size <n>', 'rows per batch (default 100)')
+  .option('--pause-ms <ms>', 'pause between batches, to spare a busy database (default 0)')
+  .action((opts: RotateFlags) => keysRotate(opts));
 
 await program.parseAsync(process.argv);

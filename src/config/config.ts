@@ -18,6 +18,20 @@ export interface Config {
   readonly refresh: RefreshConfig;
   readonly bodyLimitBytes: number;
   readonly rateLimitPerMinute: number;
+  readonly auth: AuthConfig;
+}
+
+/** People, sessions and the limits that protect them. */
+export interface AuthConfig {
+  /** Requests a minute per IP on routes without a valid key or session. */
+  readonly anonymousRateLimitPerMinute: number;
+  /** Login and sign-up attempts a minute per IP. */
+  readonly loginRateLimitPerMinute: number;
+  /** Failed logins for one email within the lockout window before it is locked. */
+  readonly loginMaxFailures: number;
+  readonly loginLockoutMs: number;
+  readonly sessionTtlMs: number;
+  readonly invitationTtlMs: number;
 }
 
 export interface RefreshConfig {
@@ -107,6 +121,16 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
     refresh,
     bodyLimitBytes: read.int('LATCHKEY_BODY_LIMIT_BYTES', 1024 * 1024, { min: 1024 }),
     rateLimitPerMinute: read.int('LATCHKEY_RATE_LIMIT_PER_MINUTE', 6000, { min: 1 }),
+    auth: {
+      anonymousRateLimitPerMinute: read.int('LATCHKEY_ANONYMOUS_RATE_LIMIT_PER_MINUTE', 600, {
+        min: 1,
+      }),
+      loginRateLimitPerMinute: read.int('LATCHKEY_LOGIN_RATE_LIMIT_PER_MINUTE', 20, { min: 1 }),
+      loginMaxFailures: read.int('LATCHKEY_LOGIN_MAX_FAILURES', 5, { min: 1 }),
+      loginLockoutMs: read.int('LATCHKEY_LOGIN_LOCKOUT_SECONDS', 900, { min: 1 }) * 1000,
+      sessionTtlMs: read.int('LATCHKEY_SESSION_TTL_HOURS', 168, { min: 1 }) * 3_600_000,
+      invitationTtlMs: read.int('LATCHKEY_INVITATION_TTL_HOURS', 72, { min: 1 }) * 3_600_000,
+    },
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -8,12 +8,23 @@ import { randomSecret } from '../lib/ids.ts';
 import type { Services } from '../services/index.ts';
 import type { Store } from '../store/db.ts';
 import { registerAuth } from './plugins/auth.ts';
+import { OneLineRequestLog } from './plugins/request-log.ts';
+import { registerRouteTable } from './plugins/route-table.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
+import { accountAccessRoutes } from './routes/account-access.ts';
 import { accountRoutes } from './routes/accounts.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
 import { appRoutes } from './routes/apps.ts';
+import { auditRoutes } from './routes/audit-events.ts';
+import { authRoutes } from './routes/auth.ts';
 import { connectRoutes } from './routes/connect.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { memberRoutes } from './routes/members.ts';
 import { oauthAppRoutes } from './routes/oauth-apps.ts';
+import { userRoutes } from './routes/users.ts';
+import { workspaceRoutes } from './routes/workspaces.ts';
 
 export interface HttpDeps {
   config: Config;
@@ -27,6 +38,7 @@ export async function buildHttpApp({ config, services, store, log }: HttpDeps) {
   const app = Fastify({
     loggerInstance: log,
     bodyLimit: config.bodyLimitBytes,
+    logController: new OneLineRequestLog(),
     genReqId: () => `req_${randomSecret(12)}`,
     requestIdHeader: false,
     trustProxy: false,
@@ -37,6 +49,7 @@ export async function buildHttpApp({ config, services, store, log }: HttpDeps) {
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   }) as unknown as FastifyInstance;
+  registerRouteTable(app);
 
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
@@ -68,11 +81,21 @@ export async function buildHttpApp({ config, services, store, log }: HttpDeps) {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  registerAuth(app, services);
+  await registerAuth(app, services, config);
   healthRoutes(app, store);
+  metricsRoutes(app, services.metrics);
   accountRoutes(app, services);
   appRoutes(app, services);
   oauthAppRoutes(app, services);
   connectRoutes(app, services);
+  authRoutes(app, services, config);
+  userRoutes(app, services);
+  workspaceRoutes(app, services);
+  memberRoutes(app, services);
+  apiKeyRoutes(app, services);
+  auditRoutes(app, services);
+  accountAccessRoutes(app, services);
+  // Last: its catch-all GET serves the dashboard's pages and never shadows a route above.
+  dashboardRoutes(app);
   return app;
 }

@@ -19,8 +19,6 @@ export const errorCatalogue = {
   conflict: { status: 409, message: 'The request conflicts with the current state.' },
   app_exists: { status: 409, message: 'An app with this name_slug already exists.' },
   account_dead: { status: 409, message: 'The account must be reconnected.' },
-  no_refresh_token: { status: 409, message: 'The account has no refresh token.' },
-  app_misconfigured: { status: 424, message: 'The OAuth app was rejected by the provider.' },
   discovery_failed: { status: 422, message: 'The issuer discovery document could not be read.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },

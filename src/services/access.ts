@@ -9,7 +9,17 @@ export function requireScope(principal: Principal, scope: Scope): void {
   }
 }
 
-const isManager = (p: Principal) => p.role === 'owner' || p.role === 'admin';
+/** An owner or admin of the workspace (a workspace key counts as its owner). */
+export const isManager = (p: Principal) => p.role === 'owner' || p.role === 'admin';
+
+/**
+ * Throws 403 unless the caller is an owner or admin *and* holds the admin scope: a key never
+ * does more than the person who made it may, whatever scopes it carries.
+ */
+export function requireManager(p: Principal, what: string): void {
+  requireScope(p, 'admin');
+  if (!isManager(p)) throw new ApiError('forbidden', `Only owners and admins can ${what}.`);
+}
 
 /**
  * Whether the account is shared with the caller: theirs, the workspace's, or shared with the

@@ -180,9 +180,9 @@ export class AccountService {
 
     let current = account;
     if (account.dead) throw deadError(await this.view(account));
-    const now = this.deps.clock.now();
     const result = await this.deps.engine.ensureFresh(account.id, { kind: 'read', minTtlMs });
-    current = await this.settle(result, now);
+    // Judged by the clock after the refresh: waiting for another process's lease takes time.
+    current = await this.settle(result);
 
     const app = await this.appOf(current);
     const credentials = openCredentials(this.deps.keyring, current.id, current.credentials);
@@ -206,8 +206,14 @@ export class AccountService {
       case 'gone':
         throw new ApiError('account_not_found');
       case 'fresh':
-      case 'refreshed':
-        return result.account;
+      case 'refreshed': {
+        const expires = result.account.expires_at;
+        if (expires === null || expires > now) return result.account;
+        // Only when a provider hands out an already-expired token: never serve it.
+        throw new ApiError('refresh_unavailable', 'The provider returned an expired token.', {
+          headers: { 'retry-after': '1' },
+        });
+      }
       case 'dead':
         throw deadError(await this.view(result.account));
       case 'no_refresh_token':

@@ -1,9 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../lib/clock.ts';
+import { toIso } from '../lib/clock.ts';
+import { ApiError } from '../lib/errors.ts';
 import { tokenHash } from '../lib/hash.ts';
 import { newId, randomSecret } from '../lib/ids.ts';
 import type { ApiKey, IdentityRepository } from '../store/repos/identity.ts';
-import { scopes as allScopes, type Principal, type Scope } from './principal.ts';
+import { isManager, requireScope } from './access.ts';
+import type { AuditLog } from './audit.ts';
+import { actorOf, scopes as allScopes, type Principal, type Scope } from './principal.ts';
 
 /** An API key's secret: `lk_` and 32 random bytes. Only its SHA-256 is stored. */
 export function newApiKeySecret(): string {
@@ -13,11 +17,80 @@ export function newApiKeySecret(): string {
 /** The first characters of a secret, stored to tell keys apart in lists; never enough to use. */
 export const secretPrefix = (secret: string) => secret.slice(0, 7);
 
+/** An API key as listed: never its secret or hash. */
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  user_id: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+}
+
 export class ApiKeyService {
   constructor(
     private readonly repo: IdentityRepository,
     private readonly clock: Clock,
+    /** Audits key creation and revocation through the API (not the bootstrap key). */
+    private readonly audit: AuditLog | null = null,
   ) {}
+
+  /**
+   * A key for the caller, in the caller's workspace, acting as the caller. Keys make keys only
+   * with the admin scope; the new key's scopes are checked again on every use against the
+   * person's role, so a member's key never does admin things.
+   */
+  async issue(
+    p: Principal,
+    input: { name: string; scopes: Scope[]; expires_in?: number },
+  ): Promise<ApiKeyView & { secret: string }> {
+    requireScope(p, 'admin');
+    const expiresAt = input.expires_in ? this.clock.now() + input.expires_in * 1000 : null;
+    const { key, secret } = await this.create({
+      workspaceId: p.workspaceId,
+      userId: p.userId,
+      name: input.name,
+      scopes: [...new Set(input.scopes)],
+      expiresAt,
+    });
+    this.audit?.record({
+      workspaceId: p.workspaceId,
+      action: 'api_key.created',
+      actor: actorOf(p),
+      details: { key_id: key.id, name: key.name, scopes: input.scopes },
+    });
+    return { ...viewOf(key), secret };
+  }
+
+  /** Owners and admins see every key of the workspace; members their own. */
+  async list(p: Principal): Promise<ApiKeyView[]> {
+    requireScope(p, 'admin');
+    const own = isManager(p) ? undefined : (p.userId ?? undefined);
+    return (await this.repo.listApiKeys(p.workspaceId, own)).map(viewOf);
+  }
+
+  /** Revokes at once: the next request with the key is refused. */
+  async revoke(p: Principal, id: string): Promise<void> {
+    requireScope(p, 'admin');
+    const key = await this.repo.apiKey(id);
+    const mine = key?.user_id !== null && key?.user_id === p.userId;
+    const visible =
+      key &&
+      key.workspace_id === p.workspaceId &&
+      key.revoked_at === null &&
+      (mine || isManager(p));
+    if (!visible) throw new ApiError('not_found', `No API key "${id}".`);
+
+    await this.repo.revokeApiKey(key.id, this.clock.now());
+    this.audit?.record({
+      workspaceId: p.workspaceId,
+      action: 'api_key.revoked',
+      actor: actorOf(p),
+      details: { key_id: key.id, name: key.name },
+    });
+  }
 
   /** Stores a key for `secret` (a new one, or the operator's bootstrap key). */
   async create(input: {
@@ -87,4 +160,17 @@ export class ApiKeyService {
       userAgent: meta.userAgent,
     };
   }
+}
+
+function viewOf(key: ApiKey): ApiKeyView {
+  return {
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    scopes: JSON.parse(key.scopes) as Scope[],
+    user_id: key.user_id,
+    created_at: toIso(key.created_at)!,
+    last_used_at: toIso(key.last_used_at),
+    expires_at: toIso(key.expires_at),
+  };
 }

@@ -51,6 +51,14 @@ interface StoredConfig {
 }
 
 export class AppService {
+  /**
+   * Custom apps by `workspace/slug-or-id`. An app cannot be changed once created (there is no
+   * update route), so a cached definition is never stale; this keeps the read path to one
+   * database read.
+   */
+  private readonly cache = new Map<string, AppDefinition>();
+  private static readonly cacheLimit = 10_000;
+
   constructor(
     private readonly repo: AppRepository,
     private readonly clock: Clock,
@@ -66,6 +74,19 @@ export class AppService {
 
   /** An app by slug or `app_…` id; a custom app shadows a built-in one of the same slug. */
   async find(workspaceId: string, slugOrId: string): Promise<AppDefinition | undefined> {
+    const key = `${workspaceId}/${slugOrId}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+
+    const found = await this.lookup(workspaceId, slugOrId);
+    if (found && !found.builtin) {
+      if (this.cache.size >= AppService.cacheLimit) this.cache.clear();
+      this.cache.set(key, found);
+    }
+    return found;
+  }
+
+  private async lookup(workspaceId: string, slugOrId: string) {
     const record = hasPrefix(slugOrId, 'app')
       ? await this.repo.get(workspaceId, slugOrId)
       : await this.repo.bySlug(workspaceId, slugOrId);

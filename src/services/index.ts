@@ -9,6 +9,7 @@ import { AuditRepository } from '../store/repos/audit.ts';
 import { ConnectRepository } from '../store/repos/connect.ts';
 import { IdentityRepository } from '../store/repos/identity.ts';
 import { fingerprinter } from '../vault/fingerprint.ts';
+import { createMetrics } from '../lib/metrics.ts';
 import type { Keyring } from '../vault/keyring.ts';
 import { AccountService } from './accounts.ts';
 import { ApiKeyService } from './api-keys.ts';
@@ -16,6 +17,7 @@ import { AppService } from './apps.ts';
 import { AuditLog } from './audit.ts';
 import { ConnectService } from './connect.ts';
 import { OAuthAppService } from './oauth-apps.ts';
+import { createPeopleServices } from './people.ts';
 import { ProviderResolver } from './providers.ts';
 import { RefreshEngine } from './refresh/engine.ts';
 import { RefreshScheduler } from './refresh/scheduler.ts';
@@ -46,6 +48,7 @@ export function createServices({ store, keyring, config, clock, log, wire }: Ser
     maxLifetimeShare: config.refresh.maxLifetimeShare,
   };
   const fingerprint = fingerprinter(keyring);
+  const metrics = createMetrics();
   const audit = new AuditLog(repos.audit, clock, log);
   const apps = new AppService(repos.apps, clock, {
     allowInsecureProviders: config.allowInsecureProviders,
@@ -71,14 +74,24 @@ export function createServices({ store, keyring, config, clock, log, wire }: Ser
   });
 
   return {
+    metrics,
     repos,
     audit,
     apps,
     providers,
     engine,
     scheduler,
-    apiKeys: new ApiKeyService(repos.identity, clock),
-    oauthApps: new OAuthAppService(repos.oauthApps, apps, keyring, clock, audit),
+    apiKeys: new ApiKeyService(repos.identity, clock, audit),
+    ...createPeopleServices({
+      store,
+      identity: repos.identity,
+      auditRepo: repos.audit,
+      audit,
+      config,
+      clock,
+      log,
+    }),
+    oauthApps: new OAuthAppService(repos.oauthApps, apps, keyring, clock, audit, providers),
     accounts: new AccountService({
       accounts: repos.accounts,
       apps,

@@ -8,7 +8,7 @@ import { requireScope } from './access.ts';
 import type { AppService } from './apps.ts';
 import type { AuditLog } from './audit.ts';
 import { actorOf, type Principal } from './principal.ts';
-import { sealClientSecret } from './providers.ts';
+import { sealClientSecret, type ProviderResolver } from './providers.ts';
 
 export interface OAuthAppInput {
   app: string;
@@ -25,6 +25,7 @@ export class OAuthAppService {
     private readonly keyring: Keyring,
     private readonly clock: Clock,
     private readonly audit: AuditLog,
+    private readonly providers: ProviderResolver,
   ) {}
 
   async create(p: Principal, input: OAuthAppInput) {
@@ -70,6 +71,7 @@ export class OAuthAppService {
     if (!(await this.repo.delete(p.workspaceId, id))) {
       throw new ApiError('oauth_app_not_found', `No OAuth app "${id}".`);
     }
+    this.providers.forget(id);
     this.audit.record({
       workspaceId: p.workspaceId,
       action: 'oauth_app.deleted',

@@ -23,6 +23,13 @@ export function openClientSecret(keyring: Keyring, record: OAuthAppRecord): stri
 
 /** Finds the provider facts and the workspace's OAuth client that an account refreshes with. */
 export class ProviderResolver {
+  /**
+   * OAuth client records (with their secret still sealed) for 30 s, so that serving
+   * credentials does not read the client on every request. A deletion in this process is seen
+   * at once (`forget`); one in another process within 30 s.
+   */
+  private readonly records = new Map<string, { record: OAuthAppRecord; until: number }>();
+
   constructor(
     private readonly apps: AppService,
     private readonly oauthApps: OAuthAppRepository,
@@ -37,10 +44,25 @@ export class ProviderResolver {
     if (!account.oauth_app_id) return null;
     const [app, record] = await Promise.all([
       this.apps.find(account.workspace_id, account.app_id),
-      this.oauthApps.byId(account.oauth_app_id),
+      this.record(account.oauth_app_id),
     ]);
     if (!app?.oauth || !record) return null;
     return this.resolve(app, record);
+  }
+
+  forget(oauthAppId: string): void {
+    this.records.delete(oauthAppId);
+  }
+
+  private async record(id: string): Promise<OAuthAppRecord | undefined> {
+    const now = Date.now();
+    const hit = this.records.get(id);
+    if (hit && hit.until > now) return hit.record;
+    const record = await this.oauthApps.byId(id);
+    if (this.records.size > 10_000) this.records.clear();
+    if (record) this.records.set(id, { record, until: now + 30_000 });
+    else this.records.delete(id);
+    return record;
   }
 
   resolve(app: AppDefinition, record: OAuthAppRecord): ResolvedProvider | null {

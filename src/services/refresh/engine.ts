@@ -1,6 +1,12 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { refreshGrant, type TokenOutcome, type WireOptions } from '../../oauth/index.ts';
+import {
+  DEFAULT_TIMEOUT_MS,
+  refreshGrant,
+  type ProviderError,
+  type TokenOutcome,
+  type WireOptions,
+} from '../../oauth/index.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { randomSecret } from '../../lib/ids.ts';
 import type { Account, AccountPatch, AccountRepository } from '../../store/repos/accounts.ts';
@@ -53,17 +59,24 @@ const misconfiguredCooldownMs = 10 * 60_000;
  */
 export class RefreshEngine {
   readonly owner = `${hostname()}:${process.pid}:${randomSecret(6)}`;
-  private readonly inflight = new Map<string, Promise<RefreshResult>>();
+  private readonly inflight = new Map<string, { reason: RefreshReason; work: Promise<RefreshResult> }>();
 
   constructor(private readonly deps: RefreshEngineDeps) {}
 
   /** Makes the account fresh for `reason`; concurrent callers for one account share the work. */
-  ensureFresh(accountId: string, reason: RefreshReason): Promise<RefreshResult> {
+  async ensureFresh(accountId: string, reason: RefreshReason): Promise<RefreshResult> {
     const running = this.inflight.get(accountId);
-    if (running) return running;
+    if (running) {
+      const result = await running.work;
+      // A forced refresh that joined a read or background pass which did not call the
+      // provider still gets its own call; everything else is satisfied by the shared result.
+      if (reason.kind !== 'force' || running.reason.kind === 'force') return result;
+      if (result.kind === 'refreshed') return result;
+      return this.ensureFresh(accountId, reason);
+    }
 
     const work = this.run(accountId, reason).finally(() => this.inflight.delete(accountId));
-    this.inflight.set(accountId, work);
+    this.inflight.set(accountId, { reason, work });
     return work;
   }
 
@@ -102,7 +115,9 @@ export class RefreshEngine {
         return this.refreshUnderLease(accountId, current);
       }
 
-      // Another process holds the lease: wait for its result rather than refresh ourselves.
+      // Another process holds the lease. The background refresher has nobody waiting, so it
+      // moves on; a reader waits for the holder's result rather than refresh itself.
+      if (current.kind === 'background') return { kind: 'fresh', account };
       // A forced refresh that waited is satisfied by the other one's fresh tokens.
       if (current.kind === 'force') current = { kind: 'read', minTtlMs: 0 };
       if (clock.now() > giveUpAt) {
@@ -144,13 +159,17 @@ export class RefreshEngine {
     }
 
     const sentFingerprint = account.refresh_fingerprint;
+    // The call must end well before the lease does: a holder whose lease ran out mid-call
+    // could otherwise race a new holder with the same refresh token.
+    const wire = this.deps.wire ?? {};
+    const timeoutMs = Math.min(wire.timeoutMs ?? DEFAULT_TIMEOUT_MS, this.deps.leaseMs * 0.75);
     let outcome: TokenOutcome;
     try {
       outcome = await refreshGrant(
         resolved.provider,
         resolved.client,
         { refreshToken: credentials.refreshToken },
-        this.deps.wire,
+        { ...wire, timeoutMs },
       );
     } catch (err) {
       // The wire layer returns outcomes; a throw is a bug there, but a passing one for us.
@@ -238,14 +257,18 @@ export class RefreshEngine {
     if (!latest) return { kind: 'gone' };
     if (latest.refresh_fingerprint !== sentFingerprint) return { kind: 'fresh', account: latest };
 
-    const now = clock.now();
-    await accounts.update(account.id, {
+    // Compare-and-swap again: a write between the read above and this one wins.
+    const marked = await accounts.swapCredentials(account.id, sentFingerprint, {
       dead: 1,
       healthy: 0,
       error: reason,
       next_refresh_at: null,
-      updated_at: now,
+      updated_at: clock.now(),
     });
+    if (!marked) {
+      const now = await accounts.get(account.id);
+      return now ? { kind: 'fresh', account: now } : { kind: 'gone' };
+    }
     log.warn({ account_id: account.id, reason }, 'account needs reconnecting');
     audit.record({
       workspaceId: account.workspace_id,
@@ -286,9 +309,13 @@ export class RefreshEngine {
   ): Promise<number> {
     const now = this.deps.clock.now();
     const failures = account.refresh_failures + 1;
-    const waitMs = Math.max(atLeastMs, backoffMs(failures, retryAfterMs));
+    const waitMs = Math.max(
+      atLeastMs,
+      backoffMs(failures, retryAfterMs, { validForMs: validFor(account, now) }),
+    );
     const stillValid = account.expires_at === null || account.expires_at > now;
-    await this.deps.accounts.update(account.id, {
+    // Only if the refresh token is still the one that failed: a newer one is another's success.
+    await this.deps.accounts.swapCredentials(account.id, account.refresh_fingerprint, {
       refresh_failures: failures,
       next_refresh_at: now + waitMs,
       healthy: stillValid ? 1 : 0,
@@ -313,7 +340,27 @@ function cooling(account: Account, retryAfterMs: number): RefreshResult {
     : { kind: 'transient', account, retryAfterMs, reason };
 }
 
-/** The provider's error in words, for `account.error`; never holds a token. */
-function describe(error: { code: string; description: string | null }): string {
-  return error.description ? `${error.code}: ${error.description}` : error.code;
+/** How long the current token stays valid; null when it has no known expiry. */
+function validFor(account: Account, now: number): number | null {
+  return account.expires_at === null ? null : account.expires_at - now;
+}
+
+/**
+ * The provider's error in words, for `account.error`: code, description and the allow-listed
+ * diagnostics (AADSTS error codes, suberror) so the dashboard can say why. Never a token.
+ */
+function describe(error: ProviderError): string {
+  let text = error.description ? `${error.code}: ${error.description}` : error.code;
+  const details = error.details ?? {};
+  const extra: string[] = [];
+  if (details.suberror !== undefined) extra.push(`suberror ${String(details.suberror)}`);
+  const codes = details.error_codes;
+  if (Array.isArray(codes) && codes.length > 0 && !text.includes(String(codes[0]))) {
+    extra.push(`error_codes ${codes.join(',')}`);
+  }
+  if (error.status !== null && error.status !== 200 && error.status !== 400) {
+    extra.push(`HTTP ${error.status}`);
+  }
+  if (extra.length > 0) text += ` (${extra.join('; ')})`;
+  return text.slice(0, 500);
 }

@@ -18,6 +18,9 @@ function lifetime(t: TokenTimes): number | null {
   return Math.max(0, t.expires_at - t.token_issued_at);
 }
 
+/** The least time-to-live a served token has, so it does not expire on its way out. */
+export const servedAtLeastMs = 1_000;
+
 /** The time-to-live a read may ask for, capped at a share of the token's lifetime. */
 export function effectiveMinTtl(policy: FreshnessPolicy, t: TokenTimes, requestedMs: number) {
   const life = lifetime(t);
@@ -33,7 +36,8 @@ export function needsRefresh(
   minTtlMs: number,
 ): boolean {
   if (t.expires_at === null) return false; // unknown expiry is never "expired" (cases C01, C16)
-  return t.expires_at - now < effectiveMinTtl(policy, t, minTtlMs);
+  // Whatever was asked, a token is never served with less than a second left.
+  return t.expires_at - now < Math.max(servedAtLeastMs, effectiveMinTtl(policy, t, minTtlMs));
 }
 
 /**
@@ -55,13 +59,24 @@ export function nextRefreshAt(
 /**
  * The wait after the n-th passing failure in a row: exponential from 5 s, capped at 15 min,
  * with full jitter over its upper half, and never sooner than the provider's Retry-After.
+ * While the current token is still valid (`validForMs`), the wait is also kept to half of what
+ * is left of it (at least a second), so a short token gets a second try before it runs out;
+ * once it has run out the full exponential applies, which bounds the attempts an account that
+ * keeps failing can cause (about a hundred a day at the 15-minute cap).
  */
 export function backoffMs(
   failures: number,
   retryAfterMs: number | null,
-  random: () => number = Math.random,
+  opts: { validForMs?: number | null; random?: () => number } = {},
 ): number {
-  const base = Math.min(15 * 60_000, 5_000 * 2 ** Math.max(0, failures - 1));
-  const jittered = base / 2 + random() * (base / 2);
-  return Math.max(jittered, retryAfterMs ?? 0);
+  const random = opts.random ?? Math.random;
+  const base = Math.min(maxBackoffMs, 5_000 * 2 ** Math.max(0, failures - 1));
+  let wait = base / 2 + random() * (base / 2);
+  const valid = opts.validForMs;
+  if (valid !== undefined && valid !== null && valid > 0) {
+    wait = Math.min(wait, Math.max(1_000, valid / 2));
+  }
+  return Math.max(wait, retryAfterMs ?? 0);
 }
+
+export const maxBackoffMs = 15 * 60_000;

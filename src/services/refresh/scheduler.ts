@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../lib/clock.ts';
-import type { AccountRepository } from '../../store/repos/accounts.ts';
+import type { AccountRepository, DueAccount } from '../../store/repos/accounts.ts';
 import type { ProviderResolver } from '../providers.ts';
 import type { RefreshEngine } from './engine.ts';
 
@@ -9,6 +9,8 @@ export interface SchedulerOptions {
   batchSize: number;
   concurrency: number;
   perHostConcurrency: number;
+  /** How long a resolved provider host is reused for accounts of the same OAuth app. */
+  hostCacheMs?: number;
 }
 
 /**
@@ -21,6 +23,8 @@ export class RefreshScheduler {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  /** `workspace:app:oauth_app` → token endpoint host, so a batch costs no read per account. */
+  private readonly hosts = new Map<string, { host: Promise<string>; until: number }>();
 
   constructor(
     private readonly accounts: AccountRepository,
@@ -34,7 +38,7 @@ export class RefreshScheduler {
   start(): void {
     if (this.opts.intervalMs <= 0) return;
     this.stopped = false;
-    this.schedule();
+    this.schedule(this.opts.intervalMs);
   }
 
   async stop(): Promise<void> {
@@ -44,17 +48,21 @@ export class RefreshScheduler {
     await this.running;
   }
 
-  private schedule(): void {
+  private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      let full = false;
       this.running = this.tick()
-        .then(() => undefined)
+        .then((n) => {
+          full = n >= this.opts.batchSize;
+        })
         .catch((err) => this.log.error({ err }, 'background refresh pass failed'))
         .finally(() => {
           this.running = null;
-          this.schedule();
+          // A full batch means more are due: go again at once instead of waiting.
+          this.schedule(full ? 0 : this.opts.intervalMs);
         });
-    }, this.opts.intervalMs);
+    }, delayMs);
     this.timer.unref();
   }
 
@@ -63,35 +71,34 @@ export class RefreshScheduler {
     const due = await this.accounts.due(this.clock.now(), this.opts.batchSize);
     if (due.length === 0) return 0;
 
+    const pending = await Promise.all(
+      due.map(async (row) => ({ id: row.id, host: await this.hostOf(row) })),
+    );
     const perHost = new Map<string, number>();
-    const queue = [...due];
-    const inFlight = new Set<Promise<void>>();
-    const deferred: typeof due = [];
+    let active = 0;
 
-    while (queue.length > 0 || inFlight.size > 0) {
-      const next = queue.shift();
-      if (next && !this.stopped) {
-        const host = await this.hostOf(next);
-        if ((perHost.get(host) ?? 0) >= this.opts.perHostConcurrency) {
-          deferred.push(next);
-        } else {
-          perHost.set(host, (perHost.get(host) ?? 0) + 1);
-          const task: Promise<void> = this.refreshOne(next.id).finally(() => {
-            perHost.set(host, (perHost.get(host) ?? 1) - 1);
-            inFlight.delete(task);
+    await new Promise<void>((resolve) => {
+      const pump = () => {
+        for (let i = 0; i < pending.length && active < this.opts.concurrency; ) {
+          const next = pending[i]!;
+          const busy = perHost.get(next.host) ?? 0;
+          if (this.stopped || busy >= this.opts.perHostConcurrency) {
+            i += 1;
+            continue;
+          }
+          pending.splice(i, 1);
+          active += 1;
+          perHost.set(next.host, busy + 1);
+          void this.refreshOne(next.id).finally(() => {
+            active -= 1;
+            perHost.set(next.host, (perHost.get(next.host) ?? 1) - 1);
+            pump();
           });
-          inFlight.add(task);
         }
-      }
-      const full = inFlight.size >= this.opts.concurrency;
-      const drained = queue.length === 0 || this.stopped;
-      if ((full || drained || deferred.length > 0) && inFlight.size > 0) {
-        await Promise.race(inFlight);
-        queue.unshift(...deferred.splice(0));
-      } else if (drained) {
-        break;
-      }
-    }
+        if (active === 0 && (pending.length === 0 || this.stopped)) resolve();
+      };
+      pump();
+    });
     return due.length;
   }
 
@@ -103,15 +110,20 @@ export class RefreshScheduler {
     }
   }
 
-  private async hostOf(row: { id: string }): Promise<string> {
-    const account = await this.accounts.get(row.id);
-    if (!account) return '';
-    const resolved = await this.providers.forAccount(account);
-    if (!resolved) return '';
-    try {
-      return new URL(resolved.provider.tokenUrl).host;
-    } catch {
-      return '';
-    }
+  /** The token endpoint's host of the account's OAuth app, cached per app for a minute. */
+  private async hostOf(row: DueAccount): Promise<string> {
+    const key = `${row.workspace_id}:${row.app_id}:${row.oauth_app_id ?? ''}`;
+    const now = this.clock.now();
+    const cached = this.hosts.get(key);
+    if (cached && cached.until > now) return cached.host;
+
+    const host = this.providers.forAccount(row).then(
+      (resolved) => (resolved ? new URL(resolved.provider.tokenUrl).host : ''),
+      // An app that cannot be resolved shares the '' bucket; the engine reports why.
+      () => '',
+    ).catch(() => '');
+    if (this.hosts.size > 10_000) this.hosts.clear();
+    this.hosts.set(key, { host, until: now + (this.opts.hostCacheMs ?? 60_000) });
+    return host;
   }
 }

@@ -10,7 +10,9 @@ export interface AuditFilter {
   action?: string;
   since?: number;
   until?: number;
+  /** Keyset position: rows strictly after / before (created_at, id) in newest-first order. */
   after?: { createdAt: number; id: string };
+  before?: { createdAt: number; id: string };
   limit: number;
 }
 
@@ -24,16 +26,8 @@ export class AuditRepository {
   }
 
   async list(filter: AuditFilter): Promise<AuditEvent[]> {
-    let query = this.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('workspace_id', '=', filter.workspaceId);
-    if (filter.accountId) query = query.where('account_id', '=', filter.accountId);
-    if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
-    if (filter.action) query = query.where('action', '=', filter.action);
-    if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
-    if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);
-    const after = filter.after;
+    let query = this.filtered(filter).selectAll();
+    const { after, before } = filter;
     if (after) {
       query = query.where((eb) =>
         eb.or([
@@ -42,6 +36,37 @@ export class AuditRepository {
         ]),
       );
     }
+    if (before) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '>', before.createdAt),
+          eb.and([eb('created_at', '=', before.createdAt), eb('id', '>', before.id)]),
+        ]),
+      );
+      const rows = await query
+        .orderBy('created_at', 'asc')
+        .orderBy('id', 'asc')
+        .limit(filter.limit)
+        .execute();
+      return rows.reverse();
+    }
     return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+  }
+
+  async count(filter: AuditFilter): Promise<number> {
+    const row = await this.filtered(filter)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  private filtered(filter: AuditFilter) {
+    let query = this.db.selectFrom('audit_events').where('workspace_id', '=', filter.workspaceId);
+    if (filter.accountId) query = query.where('account_id', '=', filter.accountId);
+    if (filter.actorId) query = query.where('actor_id', '=', filter.actorId);
+    if (filter.action) query = query.where('action', '=', filter.action);
+    if (filter.since !== undefined) query = query.where('created_at', '>=', filter.since);
+    if (filter.until !== undefined) query = query.where('created_at', '<', filter.until);
+    return query;
   }
 }

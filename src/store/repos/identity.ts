@@ -98,4 +98,28 @@ export class IdentityRepository {
   async touchApiKey(id: string, now: number): Promise<void> {
     await this.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
   }
+
+  async apiKey(id: string): Promise<ApiKey | undefined> {
+    return this.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** The workspace's keys that are not revoked, newest first; of one user when `userId`. */
+  async listApiKeys(workspaceId: string, userId?: string): Promise<ApiKey[]> {
+    let query = this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('revoked_at', 'is', null);
+    if (userId !== undefined) query = query.where('user_id', '=', userId);
+    return query.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  }
+
+  async revokeApiKey(id: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('api_keys')
+      .set({ revoked_at: now })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
 }

@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, type ConfigFlags } from '../config/config.ts';
+import {
+  rotateSealedValues,
+  sealedKeyCensus,
+  type RotationProgress,
+} from '../services/rotation.ts';
+import { openStore } from '../store/db.ts';
+import { loadKeyring } from '../vault/master-key-file.ts';
+
+export interface RotateFlags extends ConfigFlags {
+  batchSize?: string;
+  pauseMs?: string;
+}
+
+/**
+ * `latchkey keys rotate`: re-seals every stored secret with the first key of
+ * LATCHKEY_MASTER_KEYS while the server keeps running (give the server the same keys, new one
+ * first, before starting). Ctrl-C stops after the current batch; running it again resumes.
+ * Exit codes: 0 done, 1 failed, 2 bad configuration, 130 interrupted.
+ */
+export async function keysRotate(flags: RotateFlags): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env, flags);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const batchSize = positive(flags.batchSize, 100, '--batch-size');
+  const pauseMs = positive(flags.pauseMs, 0, '--pause-ms');
+
+  if (!config.masterKeys && !config.masterKey && !existsSync(join(config.dataDir, 'master.key'))) {
+    console.error('No master key: set LATCHKEY_MASTER_KEYS (or run from the data folder).');
+    process.exit(2);
+  }
+  const { keyring } = loadKeyring(config);
+  if (keyring.ids.length < 2) {
+    console.log(`Only one master key (${keyring.current.id}) is configured; every value is`);
+    console.log('checked and re-sealed with it if needed. To rotate, set LATCHKEY_MASTER_KEYS');
+    console.log('to "new:<base64>,old:<base64>".');
+  }
+  console.log(`Re-sealing with key "${keyring.current.id}" (batches of ${batchSize}).`);
+
+  const stop = new AbortController();
+  const interrupt = () => {
+    if (stop.signal.aborted) process.exit(130);
+    console.log('Stopping after this batch (Ctrl-C again to quit now; nothing is lost)…');
+    stop.abort();
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+
+  const store = openStore(config.databaseUrl);
+  try {
+    const result = await rotateSealedValues(store.db, keyring, {
+      batchSize,
+      pauseMs,
+      signal: stop.signal,
+      onProgress: report,
+    });
+    if (result.interrupted) {
+      console.log('Interrupted. Run `latchkey keys rotate` again to resume.');
+      process.exitCode = 130;
+      return;
+    }
+
+    const census = await sealedKeyCensus(store.db);
+    const others = Object.entries(census).filter(([id, n]) => id !== keyring.current.id && n > 0);
+    if (others.length > 0) {
+      // Written meanwhile by a server that still seals with an older key.
+      const list = others.map(([id, n]) => `${id}: ${n}`).join(', ');
+      console.log(`Values still under other keys (${list}): check the server's key order.`);
+      process.exitCode = 1;
+      return;
+    }
+    const kept = census[keyring.current.id] ?? 0;
+    console.log(`Done: all ${kept} sealed values use "${keyring.current.id}".`);
+    console.log('Older keys can now be removed from LATCHKEY_MASTER_KEYS.');
+  } finally {
+    await store.close();
+  }
+}
+
+function report(p: RotationProgress): void {
+  console.log(
+    `${p.table}: ${p.scanned}/${p.total} scanned, ${p.rotated} re-sealed, ` +
+      `${p.raced} changed by others`,
+  );
+}
+
+function positive(raw: string | undefined, fallback: number, flag: string): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || (flag === '--batch-size' && value < 1)) {
+    console.error(`${flag} must be a whole number${flag === '--batch-size' ? ' above 0' : ''}.`);
+    process.exit(2);
+  }
+  return value;
+}

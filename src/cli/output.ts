@@ -1,0 +1,175 @@
+import { LatchkeyError } from '../../packages/client/src/index.ts';
+import { CliError, exitCodeFor } from './exit-codes.ts';
+
+type Colour = 'red' | 'green' | 'yellow' | 'dim' | 'bold';
+const codes: Record<Colour, [number, number]> = {
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  dim: [2, 22],
+  bold: [1, 22],
+};
+
+export interface OutputOptions {
+  json: boolean;
+  /** commander's `--no-color`. */
+  color: boolean;
+}
+
+/**
+ * Where a command's results go: tables and sentences for people, JSON for scripts. Results go
+ * to stdout; progress, hints and errors go to stderr, so `--json` output stays parseable.
+ * Colour only on a terminal, and never when NO_COLOR is set.
+ */
+export class Output {
+  readonly json: boolean;
+  private readonly colourOut: boolean;
+  private readonly colourErr: boolean;
+
+  constructor(opts: OutputOptions, env = process.env) {
+    this.json = opts.json;
+    const allowed = opts.color && !env.NO_COLOR && env.TERM !== 'dumb';
+    this.colourOut = allowed && process.stdout.isTTY === true;
+    this.colourErr = allowed && process.stderr.isTTY === true;
+    ignoreClosedPipe();
+  }
+
+  paint(text: string, colour: Colour, stream: 'out' | 'err' = 'out'): string {
+    const on = stream === 'out' ? this.colourOut : this.colourErr;
+    if (!on) return text;
+    const [open, close] = codes[colour];
+    return `\u001b[${open}m${text}\u001b[${close}m`;
+  }
+
+  /** One result line on stdout. */
+  line(text = ''): void {
+    process.stdout.write(`${text}\n`);
+  }
+
+  /** A hint or progress line on stderr (never part of the result). */
+  note(text: string): void {
+    process.stderr.write(`${this.paint(text, 'dim', 'err')}\n`);
+  }
+
+  printJson(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** Columns padded to their widest cell; an empty list says so on stderr. */
+  table(headers: string[], rows: Array<Array<string | Cell>>): void {
+    if (rows.length === 0) {
+      this.note('(none)');
+      return;
+    }
+    const text = (cell: string | Cell) => (typeof cell === 'string' ? cell : cell.text);
+    const widths = headers.map((header, i) =>
+      Math.max(header.length, ...rows.map((row) => text(row[i] ?? '').length)),
+    );
+    const render = (cells: Array<string | Cell>, header = false) =>
+      cells
+        .map((cell, i) => {
+          const padded = text(cell).padEnd(i === cells.length - 1 ? 0 : widths[i]!);
+          if (header) return this.paint(padded, 'bold');
+          return typeof cell === 'string' || !cell.colour
+            ? padded
+            : this.paint(padded, cell.colour);
+        })
+        .join('  ')
+        .trimEnd();
+    this.line(render(headers, true));
+    for (const row of rows) this.line(render(row));
+  }
+
+  /** `key  value` lines for one object. */
+  fields(pairs: Array<[string, string | Cell]>): void {
+    const width = Math.max(...pairs.map(([key]) => key.length));
+    for (const [key, value] of pairs) {
+      const text = typeof value === 'string' ? value : value.text;
+      const coloured =
+        typeof value === 'string' || !value.colour ? text : this.paint(text, value.colour);
+      this.line(`${this.paint(key.padEnd(width), 'bold')}  ${coloured}`);
+    }
+  }
+
+  /** Prints an error the way the user can act on, and returns the exit code for it. */
+  fail(error: unknown): number {
+    const code = exitCodeFor(error);
+    if (this.json) {
+      const body =
+        error instanceof LatchkeyError
+          ? {
+              error: error.message,
+              code: error.code,
+              status: error.status,
+              request_id: error.requestId,
+            }
+          : { error: error instanceof Error ? error.message : String(error), code: 'cli_error' };
+      process.stderr.write(`${JSON.stringify(body)}\n`);
+      return code;
+    }
+
+    let message = error instanceof Error ? error.message : String(error);
+    if (error instanceof LatchkeyError && error.status > 0) {
+      const id = error.requestId ? `, request ${error.requestId}` : '';
+      message += this.paint(` (${error.code}${id})`, 'dim', 'err');
+    }
+    if (
+      !(error instanceof LatchkeyError) &&
+      !(error instanceof CliError) &&
+      error instanceof Error
+    ) {
+      message += `\n${error.stack ?? ''}`;
+    }
+    process.stderr.write(`${this.paint('error:', 'red', 'err')} ${message}\n`);
+    return code;
+  }
+}
+
+let pipeGuarded = false;
+
+/** `latchkey accounts list | head`: a reader that stops early is not an error. */
+function ignoreClosedPipe(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
+export interface Cell {
+  text: string;
+  colour?: Colour;
+}
+
+/** "in 5m", "3h ago": a timestamp relative to now, for tables. */
+export function relative(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return '-';
+  const ms = Date.parse(iso) - now;
+  const abs = Math.abs(ms);
+  const units: Array<[number, string]> = [
+    [86_400_000, 'd'],
+    [3_600_000, 'h'],
+    [60_000, 'm'],
+    [1000, 's'],
+  ];
+  const [size, unit] = units.find(([size]) => abs >= size) ?? [1000, 's'];
+  const amount = `${Math.floor(abs / size)}${unit}`;
+  return ms >= 0 ? `in ${amount}` : `${amount} ago`;
+}
+
+/** A spinner-free progress line on stderr, redrawn in place on a terminal only. */
+export class Progress {
+  private shown = false;
+
+  update(text: string): void {
+    if (!process.stderr.isTTY) return;
+    process.stderr.write(`\r\u001b[2K${text}`);
+    this.shown = true;
+  }
+
+  done(): void {
+    if (this.shown) process.stderr.write('\r\u001b[2K');
+    this.shown = false;
+  }
+}

@@ -1,0 +1,143 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../../services/index.ts';
+import type { Role } from '../../store/schema.ts';
+import { principalOf } from '../plugins/auth.ts';
+import { errorResponses, timestamp } from '../schemas.ts';
+
+const role = { type: 'string', enum: ['owner', 'admin', 'member'] } as const;
+
+const memberSchema = {
+  type: 'object',
+  properties: {
+    user_id: { type: 'string' },
+    email: { type: 'string' },
+    name: { type: ['string', 'null'] },
+    role,
+    created_at: timestamp,
+  },
+} as const;
+
+const userIdParam = {
+  type: 'object',
+  properties: { user_id: { type: 'string', minLength: 1, maxLength: 200 } },
+  required: ['user_id'],
+} as const;
+
+export function memberRoutes(app: FastifyInstance, services: Services): void {
+  const auth = { auth: true };
+
+  app.get(
+    '/v1/workspace/members',
+    {
+      config: auth,
+      schema: {
+        tags: ['workspace'],
+        summary: 'The members of the workspace and their roles',
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              data: { type: 'array', items: memberSchema },
+              page_info: { type: 'object', additionalProperties: true },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const data = await services.members.list(principalOf(request));
+      const count = data.length;
+      return {
+        data,
+        page_info: { count, total_count: count, start_cursor: null, end_cursor: null },
+      };
+    },
+  );
+
+  app.post<{ Body: { email: string; role: Role } }>(
+    '/v1/workspace/members',
+    {
+      config: auth,
+      schema: {
+        tags: ['workspace'],
+        summary: 'Invite someone: a single-use, expiring link (owner or admin)',
+        body: {
+          type: 'object',
+          required: ['email', 'role'],
+          additionalProperties: false,
+          properties: {
+            email: { type: 'string', minLength: 3, maxLength: 320, pattern: '^[^\\s@]+@[^\\s@]+$' },
+            role,
+          },
+        },
+        response: {
+          201: {
+            type: 'object',
+            properties: {
+              data: {
+                type: 'object',
+                properties: {
+                  invitation: { type: 'string' },
+                  invitation_url: { type: 'string' },
+                  expires_at: timestamp,
+                },
+              },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const data = await services.members.invite(principalOf(request), request.body);
+      return reply.status(201).send({ data });
+    },
+  );
+
+  app.patch<{ Params: { user_id: string }; Body: { role: Role } }>(
+    '/v1/workspace/members/:user_id',
+    {
+      config: auth,
+      schema: {
+        tags: ['workspace'],
+        summary: 'Change a member’s role (owner or admin; owners only for owners)',
+        params: userIdParam,
+        body: {
+          type: 'object',
+          required: ['role'],
+          additionalProperties: false,
+          properties: { role },
+        },
+        response: {
+          200: { type: 'object', properties: { data: memberSchema } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => ({
+      data: await services.members.setRole(
+        principalOf(request),
+        request.params.user_id,
+        request.body.role,
+      ),
+    }),
+  );
+
+  app.delete<{ Params: { user_id: string } }>(
+    '/v1/workspace/members/:user_id',
+    {
+      config: auth,
+      schema: {
+        tags: ['workspace'],
+        summary: 'Remove a member (owner or admin), or leave the workspace yourself',
+        params: userIdParam,
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await services.members.remove(principalOf(request), request.params.user_id);
+      return reply.status(204).send();
+    },
+  );
+}

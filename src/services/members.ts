@@ -1,0 +1,132 @@
+import type { Clock } from '../lib/clock.ts';
+import { toIso } from '../lib/clock.ts';
+import { ApiError } from '../lib/errors.ts';
+import { tokenHash } from '../lib/hash.ts';
+import { newId, randomSecret } from '../lib/ids.ts';
+import type { IdentityRepository } from '../store/repos/identity.ts';
+import type { MemberRecord, MemberRepository } from '../store/repos/members.ts';
+import type { Role } from '../store/schema.ts';
+import { requireManager } from './access.ts';
+import type { AuditLog } from './audit.ts';
+import { actorOf, type Principal } from './principal.ts';
+import { normalizeEmail } from './users.ts';
+
+export interface MemberView {
+  user_id: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  created_at: string;
+}
+
+const view = (m: MemberRecord): MemberView => ({ ...m, created_at: toIso(m.created_at)! });
+
+/**
+ * Who belongs to the workspace. Owners and admins invite, change roles and remove; only an
+ * owner makes or unmakes an owner; the last owner can be neither demoted nor removed.
+ */
+export class MemberService {
+  constructor(
+    private readonly deps: {
+      members: MemberRepository;
+      identity: IdentityRepository;
+      audit: AuditLog;
+      clock: Clock;
+      publicUrl: string;
+      invitationTtlMs: number;
+    },
+  ) {}
+
+  async list(p: Principal): Promise<MemberView[]> {
+    return (await this.deps.members.list(p.workspaceId)).map(view);
+  }
+
+  /** A single-use invitation link; the token is returned this once and stored hashed. */
+  async invite(p: Principal, input: { email: string; role: Role }) {
+    requireManager(p, 'invite people');
+    if (input.role === 'owner' && p.role !== 'owner') {
+      throw new ApiError('forbidden', 'Only an owner can invite an owner.');
+    }
+    const email = normalizeEmail(input.email);
+    const existing = await this.deps.identity.userByEmail(email);
+    if (existing && (await this.deps.identity.membership(p.workspaceId, existing.id))) {
+      throw new ApiError('conflict', 'This person is already a member of the workspace.');
+    }
+
+    const token = `inv_${randomSecret(32)}`;
+    const now = this.deps.clock.now();
+    const expiresAt = now + this.deps.invitationTtlMs;
+    const id = newId('inv');
+    await this.deps.members.insertInvitation({
+      id,
+      workspace_id: p.workspaceId,
+      email,
+      role: input.role,
+      token_hash: tokenHash(token),
+      created_by: p.userId,
+      created_at: now,
+      expires_at: expiresAt,
+      accepted_at: null,
+    });
+    this.deps.audit.record({
+      workspaceId: p.workspaceId,
+      action: 'member.invited',
+      actor: actorOf(p),
+      details: { invitation_id: id, email, role: input.role },
+    });
+    return {
+      invitation: token,
+      invitation_url: `${this.deps.publicUrl}/signup?invitation=${encodeURIComponent(token)}`,
+      expires_at: toIso(expiresAt)!,
+    };
+  }
+
+  async setRole(p: Principal, userId: string, role: Role): Promise<MemberView> {
+    requireManager(p, 'change roles');
+    const target = await this.member(p, userId);
+    if ((target.role === 'owner' || role === 'owner') && p.role !== 'owner') {
+      throw new ApiError('forbidden', 'Only an owner can make or unmake an owner.');
+    }
+    if (target.role === 'owner' && role !== 'owner') await this.keepAnOwner(p.workspaceId);
+
+    await this.deps.members.setRole(p.workspaceId, userId, role);
+    this.deps.audit.record({
+      workspaceId: p.workspaceId,
+      action: 'member.role_changed',
+      actor: actorOf(p),
+      details: { user_id: userId, from: target.role, to: role },
+    });
+    return view({ ...target, role });
+  }
+
+  /** Removes a member (or lets anyone leave); their keys and sessions stop working here. */
+  async remove(p: Principal, userId: string): Promise<void> {
+    if (userId !== p.userId) requireManager(p, 'remove members');
+    const target = await this.member(p, userId);
+    if (target.role === 'owner' && userId !== p.userId && p.role !== 'owner') {
+      throw new ApiError('forbidden', 'Only an owner can remove an owner.');
+    }
+    if (target.role === 'owner') await this.keepAnOwner(p.workspaceId);
+
+    await this.deps.members.remove(p.workspaceId, userId);
+    this.deps.audit.record({
+      workspaceId: p.workspaceId,
+      action: 'member.removed',
+      actor: actorOf(p),
+      details: { user_id: userId, role: target.role },
+    });
+  }
+
+  private async member(p: Principal, userId: string): Promise<MemberRecord> {
+    const all = await this.deps.members.list(p.workspaceId);
+    const found = all.find((m) => m.user_id === userId);
+    if (!found) throw new ApiError('not_found', `No member "${userId}" in this workspace.`);
+    return found;
+  }
+
+  private async keepAnOwner(workspaceId: string): Promise<void> {
+    if ((await this.deps.members.countOwners(workspaceId)) <= 1) {
+      throw new ApiError('conflict', 'A workspace keeps at least one owner.');
+    }
+  }
+}

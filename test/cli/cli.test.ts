@@ -1,0 +1,301 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { registerOidcApp, testClient } from '../support/connect.ts';
+import { freePort, startTestLatchkey, type TestLatchkey } from '../support/latchkey.ts';
+import {
+  completeAuthorization,
+  startOidcProvider,
+  type OidcFixture,
+} from '../support/oidc/index.ts';
+import { finished, lineMatching, runCli, startCli } from './run-cli.ts';
+
+/** Escape sequences would mean colour on a pipe. */
+const ESC = '\u001b[';
+
+describe('the latchkey CLI against a running server', () => {
+  let lk: TestLatchkey;
+  let fixture: OidcFixture;
+  let server: { url: string; apiKey: string };
+  const cli = (args: string[], opts?: Parameters<typeof runCli>[2]) => runCli(server, args, opts);
+
+  before(async () => {
+    const port = await freePort();
+    fixture = await startOidcProvider({
+      clients: [{ ...testClient, redirectUris: [`http://127.0.0.1:${port}/v1/connect/callback`] }],
+    });
+    lk = await startTestLatchkey({ port, env: { LATCHKEY_REFRESH_INTERVAL_MS: '0' } });
+    server = { url: lk.url, apiKey: lk.apiKey };
+    await registerOidcApp(lk, fixture, 'acme');
+  });
+
+  after(async () => {
+    await lk?.close();
+    await fixture?.close();
+  });
+
+  let keysAccount = '';
+  let oauthAccount = '';
+
+  describe('apps and oauth-apps', () => {
+    it('adds a keys app from flags and lists it, as a table and as JSON', async () => {
+      const added = await cli([
+        'apps',
+        'add',
+        'weather',
+        '--name',
+        'Weather',
+        '--auth-type',
+        'keys',
+        '--field',
+        'api_key:API key',
+        '--field',
+        'region:Region:public:optional',
+      ]);
+      assert.equal(added.code, 0, added.stderr);
+      assert.match(added.stdout, /^Added weather \(app_/);
+
+      const [table, json] = await Promise.all([
+        cli(['apps', 'list']),
+        cli(['apps', 'list', '--json']),
+      ]);
+      assert.equal(table.code, 0, table.stderr);
+      assert.match(table.stdout, /^SLUG\s+NAME\s+AUTH/);
+      assert.match(table.stdout, /\nweather\s+Weather\s+keys\s+yes/);
+      assert.ok(!table.stdout.includes(ESC));
+      const apps = JSON.parse(json.stdout) as Array<{ name_slug: string; fields: unknown[] }>;
+      const weather = apps.find((a) => a.name_slug === 'weather');
+      assert.deepEqual(weather?.fields, [
+        { name: 'api_key', label: 'API key', secret: true, optional: false },
+        { name: 'region', label: 'Region', secret: false, optional: true },
+      ]);
+    });
+
+    it('exits 6 for a slug that is taken, and 2 for an oauth app without endpoints', async () => {
+      const [taken, incomplete] = await Promise.all([
+        cli(['apps', 'add', 'weather', '--auth-type', 'keys', '--field', 'k:K']),
+        cli(['apps', 'add', 'nowhere']),
+      ]);
+      assert.equal(taken.code, 6);
+      assert.match(taken.stderr, /already exists.*app_exists/);
+      assert.equal(incomplete.code, 2);
+      assert.match(incomplete.stderr, /--issuer/);
+    });
+
+    it('stores an OAuth client secret read from stdin and never prints it', async () => {
+      const secret = 'made-up-client-secret-from-stdin';
+      const added = await cli(
+        [
+          'oauth-apps',
+          'add',
+          '--app',
+          'github',
+          '--client-id',
+          'gh-client',
+          '--client-secret-stdin',
+        ],
+        { input: `${secret}\n` },
+      );
+      assert.equal(added.code, 0, added.stderr);
+      assert.match(added.stdout, /^Added oa_\S+ for github\.$/m);
+
+      const [table, json] = await Promise.all([
+        cli(['oauth-apps', 'list']),
+        cli(['oauth-apps', 'list', '--json']),
+      ]);
+      assert.match(table.stdout, /gh-client\s+stored/);
+      for (const out of [added, table, json]) {
+        assert.ok(!(out.stdout + out.stderr).includes(secret));
+      }
+    });
+  });
+
+  describe('connect', () => {
+    it('prints the link, waits, and reports the account a keys form created', async () => {
+      const child = startCli(server, ['connect', 'weather', '--poll-interval', '200']);
+      const done = finished(child);
+      const link = await lineMatching(child, /^http:\/\/\S+\/v1\/connect\/link\?token=ctok_/);
+
+      await sleep(500); // the account appears while the CLI is already polling
+      const token = new URL(link).searchParams.get('token')!;
+      const posted = await fetch(`${lk.url}/v1/connect/link`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token, api_key: 'made-up-weather-key' }),
+      });
+      assert.equal(posted.status, 200);
+
+      const result = await done;
+      assert.equal(result.code, 0, result.stderr);
+      keysAccount = /Connected (apn_\S+)\./.exec(result.stdout)?.[1] ?? '';
+      assert.ok(keysAccount, result.stdout);
+      assert.match(result.stderr, /Open this link to connect weather/);
+    });
+
+    it('connects an OAuth account through the provider, with JSON lines for scripts', async () => {
+      const child = startCli(server, ['connect', 'acme', '--json', '--poll-interval', '200']);
+      const done = finished(child);
+      const first = JSON.parse(await lineMatching(child, /connect_link_url/));
+
+      const link = await fetch(first.connect_link_url, { redirect: 'manual' });
+      assert.equal(link.status, 302);
+      const callback = await completeAuthorization(link.headers.get('location')!);
+      assert.equal((await fetch(callback, { redirect: 'manual' })).status, 200);
+
+      const result = await done;
+      assert.equal(result.code, 0, result.stderr);
+      const lines = result.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      assert.equal(lines.length, 2);
+      oauthAccount = lines[1].data.id;
+      assert.match(oauthAccount, /^apn_/);
+      assert.equal(lines[1].data.name, 'octocat@example.com');
+      assert.equal(lines[1].data.credentials, undefined);
+    });
+
+    it('gives up with exit code 8 when nobody connects in time', async () => {
+      const result = await cli(['connect', 'weather', '--timeout', '1', '--poll-interval', '200']);
+      assert.equal(result.code, 8);
+      assert.match(result.stderr, /Gave up waiting/);
+    });
+  });
+
+  describe('accounts', () => {
+    it('lists accounts without secrets, as a table and as JSON', async () => {
+      const [table, json] = await Promise.all([
+        cli(['accounts', 'list']),
+        cli(['accounts', 'list', '--json', '--app', 'weather']),
+      ]);
+      assert.equal(table.code, 0, table.stderr);
+      assert.match(table.stdout, /^ID\s+APP\s+NAME\s+STATUS\s+EXPIRES/);
+      assert.match(table.stdout, new RegExp(`${keysAccount}\\s+weather\\s+-\\s+ok\\s+never`));
+      assert.match(
+        table.stdout,
+        new RegExp(`${oauthAccount}\\s+acme\\s+octocat@example.com\\s+ok\\s+in `),
+      );
+      assert.ok(!table.stdout.includes('made-up-weather-key'));
+      const accounts = JSON.parse(json.stdout) as Array<{ id: string }>;
+      assert.deepEqual(
+        accounts.map((a) => a.id),
+        [keysAccount],
+      );
+    });
+
+    it('shows credentials only with --credentials', async () => {
+      const [plain, secret, json] = await Promise.all([
+        cli(['accounts', 'get', keysAccount]),
+        cli(['accounts', 'get', keysAccount, '--credentials']),
+        cli(['accounts', 'get', oauthAccount, '--credentials', '--json']),
+      ]);
+      assert.equal(plain.code, 0, plain.stderr);
+      assert.ok(!plain.stdout.includes('made-up-weather-key'));
+      assert.match(plain.stderr, /credentials hidden/);
+      assert.match(secret.stdout, /api_key\s+made-up-weather-key/);
+      const account = JSON.parse(json.stdout);
+      assert.equal((await fixture.userinfo(account.credentials.oauth_access_token)).status, 200);
+    });
+
+    it('refreshes an OAuth account now', async () => {
+      const before = fixture.stats.refreshGrants;
+      const result = await cli(['accounts', 'refresh', oauthAccount]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^Refreshed apn_\S+; the token expires \d{4}-/);
+      assert.equal(fixture.stats.refreshGrants, before + 1);
+    });
+
+    it('exits 5 for an unknown account', async () => {
+      const result = await cli(['accounts', 'get', 'apn_doesnotexist0000000000']);
+      assert.equal(result.code, 5);
+      assert.match(result.stderr, /^error: No account .*account_not_found, request req_/);
+    });
+
+    it('deletes only with --yes when not on a terminal', async () => {
+      const refused = await cli(['accounts', 'delete', keysAccount]);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /--yes/);
+
+      const deleted = await cli(['accounts', 'delete', keysAccount, '--yes']);
+      assert.equal(deleted.code, 0, deleted.stderr);
+      assert.equal((await cli(['accounts', 'get', keysAccount])).code, 5);
+    });
+  });
+
+  describe('keys and audit', () => {
+    it('creates a key whose secret works, lists keys without secrets, and revokes it', async () => {
+      const created = await cli([
+        'keys',
+        'create',
+        '--name',
+        'ci',
+        '--scope',
+        'accounts:read',
+        '--json',
+      ]);
+      assert.equal(created.code, 0, created.stderr);
+      const key = JSON.parse(created.stdout);
+      assert.match(key.secret, /^lk_/);
+
+      const readOnly = { url: lk.url, apiKey: key.secret as string };
+      const [listed, denied, keys] = await Promise.all([
+        runCli(readOnly, ['accounts', 'list']),
+        runCli(readOnly, ['accounts', 'get', oauthAccount, '--credentials']),
+        cli(['keys', 'list']),
+      ]);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.equal(denied.code, 4);
+      assert.match(keys.stdout, new RegExp(`${key.id}\\s+ci\\s+lk_`));
+      assert.ok(!keys.stdout.includes(key.secret));
+
+      const revoked = await cli(['keys', 'revoke', key.id]);
+      assert.equal(revoked.code, 0, revoked.stderr);
+      const after = await runCli(readOnly, ['accounts', 'list']);
+      assert.equal(after.code, 4);
+    });
+
+    it('tails the audit log: who read which credentials', async () => {
+      await cli(['accounts', 'get', oauthAccount, '--credentials', '--json']);
+      let events: Array<{ action: string; account_id: string | null }> = [];
+      for (let i = 0; i < 10 && !events.some((e) => e.action === 'credentials.read'); i += 1) {
+        await sleep(300); // the audit log is written in batches
+        const result = await cli(['audit', 'tail', '--json', '--action', 'credentials.read']);
+        assert.equal(result.code, 0, result.stderr);
+        events = result.stdout
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l));
+      }
+      assert.ok(events.some((e) => e.account_id === oauthAccount));
+
+      const table = await cli(['audit', 'tail', '-n', '5']);
+      assert.equal(table.code, 0, table.stderr);
+      assert.match(table.stdout, /\d{4}-\d\d-\d\dT\S+\s+\S+\s+api_key:key_/);
+    });
+  });
+
+  describe('exit codes', () => {
+    it('exits 2 without an API key or with an unknown command, 3 when unreachable', async () => {
+      const closedPort = await freePort();
+      const [noKey, unknown, unreachable] = await Promise.all([
+        cli(['accounts', 'list'], { env: { LATCHKEY_API_KEY: undefined } }),
+        cli(['accounts', 'frobnicate']),
+        runCli({ url: `http://127.0.0.1:${closedPort}`, apiKey: lk.apiKey }, ['apps', 'list']),
+      ]);
+      assert.equal(noKey.code, 2);
+      assert.match(noKey.stderr, /LATCHKEY_API_KEY/);
+      assert.equal(unknown.code, 2);
+      assert.equal(unreachable.code, 3);
+      assert.match(unreachable.stderr, /Could not reach Latchkey/);
+    });
+
+    it('exits 4 for a wrong API key', async () => {
+      const result = await runCli({ url: lk.url, apiKey: 'lk_made-up-wrong-key-00000000000' }, [
+        'apps',
+        'list',
+      ]);
+      assert.equal(result.code, 4);
+    });
+  });
+});

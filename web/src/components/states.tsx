@@ -1,0 +1,62 @@
+import type { ComponentChildren } from 'preact';
+import { ApiFailure } from '../api.ts';
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <div class="state" role="status" aria-live="polite">
+      <span class="spinner" aria-hidden="true" />
+      Loading {what}…
+    </div>
+  );
+}
+
+/** An error in words, with what to do next and the request id to quote to an operator. */
+export function ErrorState({
+  error,
+  onRetry,
+  title = 'Something went wrong',
+}: {
+  error: unknown;
+  onRetry?: () => void;
+  title?: string;
+}) {
+  const failure = error instanceof ApiFailure ? error : null;
+  const message = failure?.message ?? (error instanceof Error ? error.message : String(error));
+  return (
+    <div class="state state-error" role="alert">
+      <h2>{title}</h2>
+      <p>{message}</p>
+      {failure?.status === 403 && <p>Ask an owner or admin of this workspace for access.</p>}
+      {failure?.requestId && (
+        <p class="muted">
+          Request ID <code>{failure.requestId}</code>
+        </p>
+      )}
+      {onRetry && (
+        <button type="button" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Empty({ title, children }: { title: string; children?: ComponentChildren }) {
+  return (
+    <div class="state state-empty">
+      <h2>{title}</h2>
+      {children}
+    </div>
+  );
+}
+
+/** A one-line error under a form, announced to screen readers. */
+export function FormError({ error }: { error: unknown }) {
+  if (!error) return null;
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    <p class="form-error" role="alert">
+      {message}
+    </p>
+  );
+}

@@ -1,0 +1,194 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { api, listAll } from '../api.ts';
+import { HEALTH_LABEL, healthOf, type Health } from '../components/health.tsx';
+import { Empty, ErrorState, Loading } from '../components/states.tsx';
+import { notify } from '../components/toast.tsx';
+import { useMembers } from '../members.ts';
+import { Link, navigate, type Place } from '../router.tsx';
+import type { Account } from '../types.ts';
+import { AccountsTable } from './accounts-table.tsx';
+
+type Load = { state: 'loading' } | { state: 'error'; error: unknown } | { state: 'ready' };
+
+export function AccountsPage({ place }: { place: Place }) {
+  const [accounts, setAccounts] = useState<Account[]>([]);
+  const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const [search, setSearch] = useState('');
+  const [app, setApp] = useState('');
+  const [health, setHealth] = useState<Health | ''>('');
+  const [highlight, setHighlight] = useState<string | null>(null);
+  const [connectError, setConnectError] = useState<string | null>(null);
+  const { members } = useMembers();
+
+  const fetchAll = async () => {
+    setLoad({ state: 'loading' });
+    try {
+      const all = await listAll<Account>('/v1/accounts');
+      setAccounts(all);
+      setLoad({ state: 'ready' });
+      void loadShares(all, replace);
+    } catch (error) {
+      setLoad({ state: 'error', error });
+    }
+  };
+
+  useEffect(() => {
+    // Back from a provider: the server appended account_id (or error) to our redirect URI.
+    const connected = place.params.get('account_id');
+    const failed = place.params.get('error');
+    if (connected) setHighlight(connected);
+    if (place.params.has('connect_failed')) setConnectError(failed ?? 'unknown_error');
+    if (connected || failed) navigate('/accounts', { replace: true });
+    void fetchAll();
+  }, []);
+
+  useEffect(() => {
+    const found = accounts.find((a) => a.id === highlight);
+    if (!found) return;
+    notify(`Connected ${found.app.name} account ${found.name ?? found.id}.`);
+    document.getElementById(`account-${found.id}`)?.scrollIntoView({ block: 'center' });
+  }, [highlight, load.state]);
+
+  const apps = useMemo(() => {
+    const seen = new Map<string, string>();
+    for (const a of accounts) seen.set(a.app.name_slug, a.app.name);
+    return [...seen].sort((x, y) => x[1].localeCompare(y[1]));
+  }, [accounts]);
+
+  const needle = search.trim().toLowerCase();
+  const shown = accounts.filter(
+    (a) =>
+      (!app || a.app.name_slug === app) &&
+      (!health || healthOf(a) === health) &&
+      (!needle || `${a.name ?? ''} ${a.id}`.toLowerCase().includes(needle)),
+  );
+
+  const replace = (next: Partial<Account> & { id: string }) =>
+    setAccounts((all) => all.map((a) => (a.id === next.id ? { ...a, ...next } : a)));
+  const remove = (id: string) => setAccounts((all) => all.filter((a) => a.id !== id));
+  const clearFilters = () => {
+    setSearch('');
+    setApp('');
+    setHealth('');
+  };
+
+  return (
+    <section class="page" aria-labelledby="accounts-title">
+      <div class="page-head">
+        <h1 id="accounts-title">Accounts</h1>
+        <Link href="/connect" class="button primary">
+          Connect an account
+        </Link>
+      </div>
+
+      {connectError && (
+        <div class="notice notice-error" role="alert">
+          Connecting did not finish ({connectError.replaceAll('_', ' ')}). Try again from{' '}
+          <Link href="/connect">Connect</Link>; if it keeps failing, check the OAuth client's ID,
+          secret and redirect URI under <Link href="/apps">Apps</Link>.
+        </div>
+      )}
+
+      <div class="toolbar" role="search">
+        <label class="field-inline">
+          <span>Search</span>
+          <input
+            type="search"
+            placeholder="Account name or ID"
+            value={search}
+            onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
+          />
+        </label>
+        <label class="field-inline">
+          <span>App</span>
+          <select value={app} onChange={(e) => setApp((e.target as HTMLSelectElement).value)}>
+            <option value="">All apps</option>
+            {apps.map(([slug, name]) => (
+              <option key={slug} value={slug}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="field-inline">
+          <span>Health</span>
+          <select
+            value={health}
+            onChange={(e) => setHealth((e.target as HTMLSelectElement).value as Health | '')}
+          >
+            <option value="">Any health</option>
+            {(Object.keys(HEALTH_LABEL) as Health[]).map((h) => (
+              <option key={h} value={h}>
+                {HEALTH_LABEL[h]}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+
+      {load.state === 'loading' && <Loading what="accounts" />}
+      {load.state === 'error' && (
+        <ErrorState title="Could not load accounts" error={load.error} onRetry={fetchAll} />
+      )}
+      {load.state === 'ready' && accounts.length === 0 && (
+        <Empty title="No accounts yet">
+          <p>
+            Connect an account to let Latchkey hold its tokens and keep them fresh. Accounts that
+            others share with you show up here too.
+          </p>
+          <Link href="/connect" class="button primary">
+            Connect an account
+          </Link>
+        </Empty>
+      )}
+      {load.state === 'ready' && accounts.length > 0 && shown.length === 0 && (
+        <Empty title="No account matches these filters">
+          <button type="button" onClick={clearFilters}>
+            Clear filters
+          </button>
+        </Empty>
+      )}
+      {load.state === 'ready' && shown.length > 0 && (
+        <>
+          <p class="muted" aria-live="polite">
+            Showing {shown.length} of {accounts.length} account{accounts.length === 1 ? '' : 's'}
+          </p>
+          <AccountsTable
+            accounts={shown}
+            members={members}
+            highlight={highlight}
+            onChanged={replace}
+            onDeleted={remove}
+          />
+        </>
+      )}
+    </section>
+  );
+}
+
+/**
+ * The account object does not list whom a private account is shared with by name; ask
+ * /v1/accounts/:id/access for those, a few at a time, and fill the column in as answers come.
+ *
+ * TODO(member_ids on the account object): drop this once GET /v1/accounts carries member_ids,
+ * because it costs one request per private account.
+ */
+async function loadShares(
+  accounts: Account[],
+  update: (change: Partial<Account> & { id: string }) => void,
+) {
+  const pending = accounts.filter((a) => a.visibility !== 'workspace' && !a.member_ids);
+  const worker = async () => {
+    for (let next = pending.shift(); next; next = pending.shift()) {
+      try {
+        const { data } = await api.get<{ data: { member_ids: string[] } }>(
+          `/v1/accounts/${next.id}/access`,
+        );
+        update({ id: next.id, member_ids: data.member_ids });
+      } catch {
+        // Not allowed or gone: the column keeps saying "Only the owner".
+      }
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+}

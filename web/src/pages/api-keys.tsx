@@ -1,0 +1,227 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, listAll } from '../api.ts';
+import { CopyButton } from '../components/copy.tsx';
+import { Confirm, Dialog } from '../components/dialog.tsx';
+import { Field } from '../components/field.tsx';
+import { Empty, ErrorState, FormError, Loading } from '../components/states.tsx';
+import { notify } from '../components/toast.tsx';
+import { exactTime, fromNow } from '../time.ts';
+import { SCOPES, type ApiKey } from '../types.ts';
+
+/** API keys for programs: created with scopes, the secret shown once, revoked by id. */
+export function ApiKeysPage() {
+  const [keys, setKeys] = useState<ApiKey[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [creating, setCreating] = useState(false);
+  const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
+  const [revoking, setRevoking] = useState<ApiKey | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const load = () => {
+    setError(null);
+    listAll<ApiKey>('/v1/api_keys').then(setKeys).catch(setError);
+  };
+  useEffect(load, []);
+
+  const revoke = async (key: ApiKey) => {
+    setBusy(true);
+    try {
+      await api.delete(`/v1/api_keys/${key.id}`);
+      setKeys((all) => (all ?? []).filter((k) => k.id !== key.id));
+      notify(`Revoked ${key.name}. Programs using it now get 401.`);
+      setRevoking(null);
+    } catch (err) {
+      notify(`Could not revoke ${key.name}: ${(err as Error).message}`, 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const live = keys?.filter((k) => !k.revoked_at) ?? [];
+
+  return (
+    <section class="page" aria-labelledby="keys-title">
+      <div class="page-head">
+        <h1 id="keys-title">API keys</h1>
+        {!creating && (
+          <button type="button" class="primary" onClick={() => setCreating(true)}>
+            Create API key
+          </button>
+        )}
+      </div>
+      <p class="muted">
+        Programs send a key as <code>Authorization: Bearer lk_…</code>. A key acts in this
+        workspace, with the scopes it was given.
+      </p>
+      {creating && (
+        <CreateKeyForm
+          onCancel={() => setCreating(false)}
+          onCreated={(key, value) => {
+            setKeys((all) => [key, ...(all ?? [])]);
+            setCreating(false);
+            setSecret({ name: key.name, secret: value });
+          }}
+        />
+      )}
+
+      {error ? <ErrorState title="Could not load API keys" error={error} onRetry={load} /> : null}
+      {!keys && !error && <Loading what="API keys" />}
+      {keys && live.length === 0 && (
+        <Empty title="No API keys">
+          <p>
+            Create one for each program that reads credentials, so that each can be revoked alone.
+          </p>
+        </Empty>
+      )}
+      {live.length > 0 && (
+        <div class="table-wrap">
+          <table class="table">
+            <caption class="visually-hidden">API keys</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Key</th>
+                <th scope="col">Scopes</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {live.map((key) => (
+                <tr key={key.id}>
+                  <th scope="row" data-label="Name">
+                    {key.name}
+                  </th>
+                  <td data-label="Key">
+                    <code>{key.prefix ? `${key.prefix}…` : key.id}</code>
+                  </td>
+                  <td data-label="Scopes">{key.scopes.join(', ')}</td>
+                  <td data-label="Created" title={exactTime(key.created_at)}>
+                    {fromNow(key.created_at)}
+                  </td>
+                  <td data-label="Last used" title={exactTime(key.last_used_at)}>
+                    {fromNow(key.last_used_at, 'Never')}
+                  </td>
+                  <td class="actions">
+                    <button type="button" onClick={() => setRevoking(key)}>
+                      Revoke<span class="visually-hidden"> {key.name}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      {secret && (
+        <Dialog title={`Your new key “${secret.name}”`} onClose={() => setSecret(null)}>
+          <div class="dialog-body stack">
+            <p>
+              <strong>Copy it now.</strong> Latchkey stores only a hash of it and cannot show it
+              again; if it is lost, revoke it and create another.
+            </p>
+            <p class="secret-line">
+              <code data-testid="new-secret">{secret.secret}</code>
+            </p>
+            <div class="row-actions">
+              <CopyButton value={secret.secret} what="the API key" label="Copy key" />
+              <button type="button" class="primary" onClick={() => setSecret(null)}>
+                Done
+              </button>
+            </div>
+          </div>
+        </Dialog>
+      )}
+      {revoking && (
+        <Confirm
+          title={`Revoke ${revoking.name}?`}
+          action="Revoke key"
+          busy={busy}
+          onConfirm={() => void revoke(revoking)}
+          onClose={() => setRevoking(null)}
+        >
+          <p>Programs using this key stop working at once. This cannot be undone.</p>
+        </Confirm>
+      )}
+    </section>
+  );
+}
+
+function CreateKeyForm(props: {
+  onCreated: (key: ApiKey, secret: string) => void;
+  onCancel: () => void;
+}) {
+  const [name, setName] = useState('');
+  const [scopes, setScopes] = useState<Set<string>>(new Set(['accounts:read', 'credentials:read']));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  const toggle = (scope: string, on: boolean) => {
+    const next = new Set(scopes);
+    if (on) next.add(scope);
+    else next.delete(scope);
+    setScopes(next);
+  };
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (scopes.size === 0) {
+      setError(new Error('Choose at least one scope.'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const { data } = await api.post<{ data: ApiKey & { secret: string } }>('/v1/api_keys', {
+        name: name.trim(),
+        scopes: [...scopes],
+      });
+      const { secret, ...key } = data;
+      props.onCreated(key, secret);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="card stack" onSubmit={submit} aria-labelledby="new-key-title">
+      <h2 id="new-key-title">New API key</h2>
+      <Field
+        label="Name"
+        required
+        hint="What uses it, e.g. “billing worker (production)”."
+        value={name}
+        onValue={setName}
+      />
+      <fieldset>
+        <legend>Scopes</legend>
+        {SCOPES.map((s) => (
+          <label class="choice" key={s.name}>
+            <input
+              type="checkbox"
+              checked={scopes.has(s.name)}
+              onChange={(e) => toggle(s.name, (e.target as HTMLInputElement).checked)}
+            />
+            <span>
+              <code>{s.name}</code> <span class="muted small">{s.help}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      <FormError error={error} />
+      <div class="row-actions">
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? 'Creating…' : 'Create key'}
+        </button>
+      </div>
+    </form>
+  );
+}
