@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type ConfigFlags } from '../config/config.ts';
+import { flushLogs } from '../lib/log.ts';
 import { startServer } from '../server.ts';
 
 /** `latchkey serve`: runs the service until SIGTERM or SIGINT, then shuts down cleanly. */
@@ -23,6 +24,9 @@ export async function serve(flags: ConfigFlags): Promise<void> {
     );
   }
   server.log.info({ url: server.url, public_url: config.publicUrl }, 'latchkey is listening');
+  // Start-up lines are written at once (scripts wait for them); later ones are buffered.
+  flushLogs();
+  process.on('exit', flushLogs);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -32,9 +36,14 @@ export async function serve(flags: ConfigFlags): Promise<void> {
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     server.close().then(
-      () => process.exit(0),
+      () => {
+        server.log.info('stopped');
+        flushLogs();
+        process.exit(0);
+      },
       (err) => {
         server.log.error({ err }, 'shutdown failed');
+        flushLogs();
         process.exit(1);
       },
     );

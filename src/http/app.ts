@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
-import { randomSecret } from '../lib/ids.ts';
+import { newRequestId } from '../lib/ids.ts';
 import type { Services } from '../services/index.ts';
 import type { Store } from '../store/db.ts';
 import { registerAuth } from './plugins/auth.ts';
@@ -39,7 +39,7 @@ export async function buildHttpApp({ config, services, store, log }: HttpDeps) {
     loggerInstance: log,
     bodyLimit: config.bodyLimitBytes,
     logController: new OneLineRequestLog(),
-    genReqId: () => `req_${randomSecret(12)}`,
+    genReqId: newRequestId,
     requestIdHeader: false,
     trustProxy: false,
     // Errors raised before routing (a malformed URL, say) get the same JSON shape.

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 
 /** Prefixes of every id on the wire (API.md, "Conventions"). */
 export type IdPrefix = 'apn' | 'app' | 'oa' | 'ctok' | 'ws' | 'usr' | 'key' | 'evt' | 'inv' | 'ses';
@@ -8,7 +8,27 @@ export type IdPrefix = 'apn' | 'app' | 'oa' | 'ctok' | 'ws' | 'usr' | 'key' | 'e
  * enumerated; API.md asks for at least 96.
  */
 export function newId(prefix: IdPrefix): string {
-  return `${prefix}_${randomBytes(16).toString('base64url')}`;
+  return `${prefix}_${pooledRandom(16).toString('base64url')}`;
+}
+
+// Random bytes drawn from a pool filled 4 KiB at a time: a system call per id would cost more
+// than the rest of a credentials read. The pool is used once, front to back, never reused.
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+
+function pooledRandom(bytes: number): Buffer {
+  if (poolOffset + bytes > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const out = Buffer.from(pool.subarray(poolOffset, poolOffset + bytes));
+  poolOffset += bytes;
+  return out;
+}
+
+/** A request id for logs and error answers: random, but not a secret. */
+export function newRequestId(): string {
+  return `req_${pooledRandom(12).toString('base64url')}`;
 }
 
 /** A random secret of the given byte length, base64url-encoded. */

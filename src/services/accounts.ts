@@ -180,7 +180,11 @@ export class AccountService {
 
     let current = account;
     if (account.dead) throw deadError(await this.view(account));
-    const result = await this.deps.engine.ensureFresh(account.id, { kind: 'read', minTtlMs });
+    const result = await this.deps.engine.ensureFresh(
+      account.id,
+      { kind: 'read', minTtlMs },
+      account,
+    );
     // Judged by the clock after the refresh: waiting for another process's lease takes time.
     current = await this.settle(result);
 

@@ -29,7 +29,24 @@ export interface ApiKeyView {
   expires_at: string | null;
 }
 
+/** What authenticating a key found: the key and its user's role, before per-request facts. */
+interface Verified {
+  key: ApiKey;
+  role: Principal['role'];
+  scopes: ReadonlySet<Scope>;
+  until: number;
+}
+
+/**
+ * How long a verified key is trusted without reading it again. A revocation in this process
+ * takes effect at once (the entry is dropped); one made through another process sharing the
+ * database, or a membership change, within this time.
+ */
+const verifiedTtlMs = 1_000;
+
 export class ApiKeyService {
+  private readonly verified = new Map<string, Verified>();
+
   constructor(
     private readonly repo: IdentityRepository,
     private readonly clock: Clock,
@@ -84,6 +101,7 @@ export class ApiKeyService {
     if (!visible) throw new ApiError('not_found', `No API key "${id}".`);
 
     await this.repo.revokeApiKey(key.id, this.clock.now());
+    this.verified.delete(key.secret_hash);
     this.audit?.record({
       workspaceId: p.workspaceId,
       action: 'api_key.revoked',
@@ -129,12 +147,35 @@ export class ApiKeyService {
   ): Promise<Principal | null> {
     if (!secret.startsWith('lk_') || secret.length > 200) return null;
     const hash = tokenHash(secret);
+    const now = this.clock.now();
+    let verified = this.verified.get(hash) ?? null;
+    if (!verified || verified.until <= now) {
+      this.verified.delete(hash);
+      verified = await this.verify(hash, now);
+    }
+    if (!verified) return null;
+    const { key, role, scopes } = verified;
+    if (key.expires_at !== null && key.expires_at <= now) return null;
+    return {
+      workspaceId: key.workspace_id,
+      userId: key.user_id,
+      role,
+      via: 'api_key',
+      keyId: key.id,
+      scopes,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+    };
+  }
+
+  /**
+   * Reads a key by its secret's hash and checks it: found (compared in constant time), not
+   * revoked, its user still a member. Remembered for `verifiedTtlMs`.
+   */
+  private async verify(hash: string, now: number): Promise<Verified | null> {
     const key = await this.repo.apiKeyByHash(hash);
     if (!key || !timingSafeEqual(Buffer.from(key.secret_hash), Buffer.from(hash))) return null;
-
-    const now = this.clock.now();
     if (key.revoked_at !== null) return null;
-    if (key.expires_at !== null && key.expires_at <= now) return null;
 
     let role: Principal['role'] = 'owner';
     if (key.user_id) {
@@ -145,20 +186,17 @@ export class ApiKeyService {
     // last_used_at to the minute: one write a minute per key, not one per request.
     if (key.last_used_at === null || now - key.last_used_at > 60_000) {
       await this.repo.touchApiKey(key.id, now);
+      key.last_used_at = now;
     }
-    const granted = (JSON.parse(key.scopes) as string[]).filter((s): s is Scope =>
-      (allScopes as readonly string[]).includes(s),
+    const scopes = new Set(
+      (JSON.parse(key.scopes) as string[]).filter((s): s is Scope =>
+        (allScopes as readonly string[]).includes(s),
+      ),
     );
-    return {
-      workspaceId: key.workspace_id,
-      userId: key.user_id,
-      role,
-      via: 'api_key',
-      keyId: key.id,
-      scopes: new Set(granted),
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-    };
+    const verified = { key, role, scopes, until: now + verifiedTtlMs };
+    if (this.verified.size >= 10_000) this.verified.clear();
+    this.verified.set(hash, verified);
+    return verified;
   }
 }
 

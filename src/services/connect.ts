@@ -15,6 +15,7 @@ import { hasPrefix, newId, randomSecret } from '../lib/ids.ts';
 import type { Account, AccountRepository } from '../store/repos/accounts.ts';
 import type { OAuthAppRepository } from '../store/repos/apps.ts';
 import type { ConnectRepository, ConnectToken } from '../store/repos/connect.ts';
+import type { IdentityRepository } from '../store/repos/identity.ts';
 import type { Keyring } from '../vault/keyring.ts';
 import { open, seal } from '../vault/seal.ts';
 import { requireScope } from './access.ts';
@@ -58,6 +59,7 @@ export class ConnectService {
     private readonly deps: {
       connect: ConnectRepository;
       accounts: AccountRepository;
+      identity: IdentityRepository;
       oauthApps: OAuthAppRepository;
       apps: AppService;
       providers: ProviderResolver;
@@ -362,13 +364,25 @@ export class ConnectService {
       account && account.workspace_id === row.workspace_id && account.app_id === row.app_id;
     if (!matches)
       throw new ApiError('account_not_found', `No account "${accountId}" to reconnect.`);
-    const allowed =
-      row.created_by === null ||
-      account.owner_user_id === row.created_by ||
-      account.owner_user_id === null;
-    if (!allowed)
+    if (!(await this.mayReconnect(row, account))) {
       throw new ApiError('account_not_found', `No account "${accountId}" to reconnect.`);
+    }
     return account;
+  }
+
+  /**
+   * Only the account's owner or a workspace owner/admin reconnects it (a workspace key acts as
+   * the workspace). An account connected for an external user may also be reconnected through a
+   * connect token made for that same external user.
+   */
+  private async mayReconnect(row: ConnectToken, account: Account): Promise<boolean> {
+    if (row.created_by === null) return true;
+    if (account.owner_user_id === row.created_by) return true;
+    if (account.owner_user_id === null && account.external_user_id !== null) {
+      if (account.external_user_id === row.external_user_id) return true;
+    }
+    const membership = await this.deps.identity.membership(row.workspace_id, row.created_by);
+    return membership?.role === 'owner' || membership?.role === 'admin';
   }
 
   /** The workspace's OAuth client for the app: the one named, or its first one. */

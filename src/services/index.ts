@@ -105,6 +105,7 @@ export function createServices({ store, keyring, config, clock, log, wire }: Ser
     }),
     connect: new ConnectService({
       connect: repos.connect,
+      identity: repos.identity,
       accounts: repos.accounts,
       oauthApps: repos.oauthApps,
       apps,

@@ -7,7 +7,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { freePort, startTestLatchkey, type TestLatchkey } from '../support/latchkey.ts';
 import { startOidcProvider, type OidcFixture } from '../support/oidc/index.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+// CI installs Debian's chromium (apt-get install -y --no-install-recommends chromium).
+const CHROMIUM = process.env.LATCHKEY_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHOTS = join(ROOT, 'test-artifacts', 'dashboard');
 const CLIENT = { clientId: 'dashboard-e2e', clientSecret: 'made-up-dashboard-client-secret' };
@@ -147,9 +148,12 @@ describe('the dashboard in a real browser', { skip }, () => {
     assert.equal(await row.getAttribute('id'), `account-${accountId}`);
   });
 
-  it('copies the account ID to the clipboard and says so', async () => {
-    await page.getByRole('button', { name: 'Actions for octocat@example.com' }).click();
-    await page.getByRole('menuitem', { name: 'Copy account ID' }).click();
+  it('copies the account ID to the clipboard from the keyboard, and says so', async () => {
+    await page.getByRole('button', { name: 'Actions for octocat@example.com' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('menuitem', { name: 'Copy account ID' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Copy account ID');
+    await page.keyboard.press('Enter');
     await page.getByText('Copied the account ID to the clipboard.').waitFor();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), accountId);
   });
@@ -229,8 +233,18 @@ describe('the dashboard in a real browser', { skip }, () => {
     await shot(page, '12-audit');
   });
 
-  it('deletes the account after confirmation', async () => {
+  it('reconnects the account through the provider, keeping its ID', async () => {
+    const grantsBefore = fixture.stats.authorizationCodeGrants;
     await page.getByRole('link', { name: 'Accounts' }).click();
+    await page.getByRole('button', { name: 'Actions for octocat@example.com' }).click();
+    await page.getByRole('menuitem', { name: 'Reconnect' }).click();
+    await page.waitForURL(`${lk.url}/accounts`);
+    await page.locator(`tr.highlight#account-${accountId}`).waitFor();
+    assert.equal(fixture.stats.authorizationCodeGrants, grantsBefore + 1);
+    assert.equal((await lk.api('GET', '/v1/accounts')).body.data.length, 1);
+  });
+
+  it('deletes the account after confirmation', async () => {
     await page.getByRole('button', { name: 'Actions for octocat@example.com' }).click();
     await page.getByRole('menuitem', { name: 'Delete' }).click();
     await shot(page, '13-delete-confirm');

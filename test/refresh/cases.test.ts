@@ -59,7 +59,11 @@ function tokenJson(access: string, refresh: string | null, life: number | null):
   const body: Record<string, unknown> = { access_token: access, token_type: 'Bearer' };
   if (refresh) body.refresh_token = refresh;
   if (life !== null) body.expires_in = life;
-  return { status: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+  return {
+    status: 200,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  };
 }
 
 async function setup(
@@ -241,7 +245,10 @@ const handlers: Record<string, (c: TokenEndpointCase) => Promise<void>> = {
     try {
       used.clear();
       const id2 = await connect(s, -1);
-      const [x, y] = await Promise.all([read(id2), read(id2, undefined, apiClient(other.url, other.apiKey))]);
+      const [x, y] = await Promise.all([
+        read(id2),
+        read(id2, undefined, apiClient(other.url, other.apiKey)),
+      ]);
       assert.equal(x.status, 200, JSON.stringify(x.body));
       assert.equal(y.status, 200, JSON.stringify(y.body));
       assert.equal(x.body.data.credentials.oauth_access_token, 'at-2');

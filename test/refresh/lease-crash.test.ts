@@ -92,5 +92,4 @@ describe('a process killed while holding a refresh lease', { skip: !enabled }, (
     assert.equal(again.body.data.credentials.oauth_access_token, 'at-2');
     assert.equal(fake.requests.filter((r) => r.grantType === 'refresh_token').length, 2);
   });
-
 });

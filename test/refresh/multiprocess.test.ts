@@ -47,8 +47,7 @@ describe('three processes on one PostgreSQL', { skip: !enabled }, () => {
     });
     const secrets = processSecrets();
     const env = { LATCHKEY_REFRESH_INTERVAL_MS: '250' };
-    const start = (port: number) =>
-      spawnLatchkey({ databaseUrl: db.url, ...secrets, port, env });
+    const start = (port: number) => spawnLatchkey({ databaseUrl: db.url, ...secrets, port, env });
     // The first alone: it migrates and bootstraps; then the others.
     procs.push(await start(ports[0]!));
     procs.push(...(await Promise.all([start(ports[1]!), start(ports[2]!)])));
@@ -114,7 +113,10 @@ describe('three processes on one PostgreSQL', { skip: !enabled }, () => {
     assert.equal(bad.length, 0, `non-200 answers: ${JSON.stringify(bad.slice(0, 3))}`);
     assert.ok(answers.length > 50, `only ${answers.length} reads`);
     for (const a of answers) {
-      assert.ok(a.expiresAt !== null && a.expiresAt > a.at, `expired token served: ${JSON.stringify(a)}`);
+      assert.ok(
+        a.expiresAt !== null && a.expiresAt > a.at,
+        `expired token served: ${JSON.stringify(a)}`,
+      );
       assert.equal(a.userinfo, 200, `served token refused by userinfo: ${JSON.stringify(a)}`);
     }
 

@@ -161,7 +161,7 @@ for (const dialect of testDialects()) {
       rmSync(dataDir, { recursive: true, force: true });
     });
 
-    it('survives SIGKILL midway, resumes, then every value opens with the new key alone', async () => {
+    it('survives SIGKILL midway and resumes; then all opens with the new key alone', async () => {
       // A refresher writing new credentials while the rotation runs, as the server would:
       // compare-and-swap on the value it read, sealed with the server's current (new) key.
       const refreshed = new Map<string, string>();

@@ -1,4 +1,4 @@
-/** Wire shapes from API.md, as the dashboard reads them. Fields the server may omit are optional. */
+/** Wire shapes from API.md as the dashboard reads them; fields the server may omit are optional. */
 
 export interface PageInfo {
   count: number;

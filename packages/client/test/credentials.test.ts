@@ -292,7 +292,7 @@ describe('encryptedCache as the persistent cache', () => {
     assert.match(stored, /^v1\.[\w+/=]+\.[\w+/=]+$/);
   });
 
-  it('treats an entry sealed with another key, or moved to another account, as a miss', async () => {
+  it('treats an entry under another key, or moved to another account, as a miss', async () => {
     const storage = memoryStorage();
     await encryptedCache({ key, storage }).set('apn_a', {
       accountId: 'apn_a',

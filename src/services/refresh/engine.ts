@@ -59,13 +59,27 @@ const misconfiguredCooldownMs = 10 * 60_000;
  */
 export class RefreshEngine {
   readonly owner = `${hostname()}:${process.pid}:${randomSecret(6)}`;
-  private readonly inflight = new Map<string, { reason: RefreshReason; work: Promise<RefreshResult> }>();
+  private readonly inflight = new Map<
+    string,
+    { reason: RefreshReason; work: Promise<RefreshResult> }
+  >();
 
   constructor(private readonly deps: RefreshEngineDeps) {}
 
-  /** Makes the account fresh for `reason`; concurrent callers for one account share the work. */
-  async ensureFresh(accountId: string, reason: RefreshReason): Promise<RefreshResult> {
+  /**
+   * Makes the account fresh for `reason`; concurrent callers for one account share the work.
+   * `known` is the row the caller has just read: when it is already fresh enough, that is the
+   * answer, without a second read (the hot path of every credentials read).
+   */
+  async ensureFresh(
+    accountId: string,
+    reason: RefreshReason,
+    known?: Account,
+  ): Promise<RefreshResult> {
     const running = this.inflight.get(accountId);
+    if (!running && known && !known.dead && !this.isStale(known, reason, this.deps.clock.now())) {
+      return { kind: 'fresh', account: known };
+    }
     if (running) {
       const result = await running.work;
       // A forced refresh that joined a read or background pass which did not call the

@@ -79,7 +79,7 @@ export class RefreshScheduler {
 
     await new Promise<void>((resolve) => {
       const pump = () => {
-        for (let i = 0; i < pending.length && active < this.opts.concurrency; ) {
+        for (let i = 0; i < pending.length && active < this.opts.concurrency;) {
           const next = pending[i]!;
           const busy = perHost.get(next.host) ?? 0;
           if (this.stopped || busy >= this.opts.perHostConcurrency) {
@@ -117,11 +117,14 @@ export class RefreshScheduler {
     const cached = this.hosts.get(key);
     if (cached && cached.until > now) return cached.host;
 
-    const host = this.providers.forAccount(row).then(
-      (resolved) => (resolved ? new URL(resolved.provider.tokenUrl).host : ''),
-      // An app that cannot be resolved shares the '' bucket; the engine reports why.
-      () => '',
-    ).catch(() => '');
+    const host = this.providers
+      .forAccount(row)
+      .then(
+        (resolved) => (resolved ? new URL(resolved.provider.tokenUrl).host : ''),
+        // An app that cannot be resolved shares the '' bucket; the engine reports why.
+        () => '',
+      )
+      .catch(() => '');
     if (this.hosts.size > 10_000) this.hosts.clear();
     this.hosts.set(key, { host, until: now + (this.opts.hostCacheMs ?? 60_000) });
     return host;

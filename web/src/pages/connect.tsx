@@ -166,7 +166,8 @@ function ConnectApp({ app }: { app: App }) {
       {!oauth && (
         <p>
           {app.auth_type === 'keys'
-            ? `${app.name} uses keys instead of OAuth: the next page asks for them, and Latchkey stores them encrypted.`
+            ? `${app.name} uses keys instead of OAuth: the next page asks for them, and ` +
+              'Latchkey stores them encrypted.'
             : `${app.name} needs no credentials; the account records who it belongs to.`}
         </p>
       )}
