@@ -53,7 +53,9 @@ export function decodeMasterKey(value: string, what: string): Buffer {
 }
 
 /**
- * Parses `LATCHKEY_MASTER_KEYS`: `id:base64,id:base64`, the first one sealing.
+ * Parses `LATCHKEY_MASTER_KEYS`: `id:base64,id:base64`, the first one sealing. An entry without
+ * an id (just the base64, as in `data/master.key`) gets the id that key has when it is given
+ * alone, so a generated key can be rotated away from: `new:<base64>,<old base64>`.
  */
 export function parseMasterKeys(value: string): MasterKey[] {
   return value
@@ -62,7 +64,11 @@ export function parseMasterKeys(value: string): MasterKey[] {
     .filter(Boolean)
     .map((part) => {
       const at = part.indexOf(':');
-      if (at <= 0) throw new Error('LATCHKEY_MASTER_KEYS entries look like "id:base64key".');
+      if (at < 0) {
+        const key = decodeMasterKey(part, 'LATCHKEY_MASTER_KEYS entry');
+        return { id: fingerprintKeyId(key), key };
+      }
+      if (at === 0) throw new Error('LATCHKEY_MASTER_KEYS entries look like "id:base64key".');
       const id = part.slice(0, at);
       return { id, key: decodeMasterKey(part.slice(at + 1), `LATCHKEY_MASTER_KEYS "${id}"`) };
     });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { Keyring, parseMasterKeys } from './keyring.ts';
+import { fingerprintKeyId, Keyring, parseMasterKeys } from './keyring.ts';
 import { open, seal, sealedKeyId, VaultError } from './seal.ts';
 
 const keyA = { id: 'a', key: randomBytes(32) };
@@ -77,6 +77,12 @@ describe('vault', () => {
       ['new', 'old'],
     );
     assert.throws(() => parseMasterKeys('x:' + randomBytes(16).toString('base64')), /32 bytes/);
-    assert.throws(() => parseMasterKeys('nocolon'), /id:base64key/);
+    assert.throws(() => parseMasterKeys(':abc'), /id:base64key/);
+    assert.throws(() => parseMasterKeys('tooshort'), /32 bytes/);
+  });
+
+  it('gives a key listed without an id the id it has when given alone', () => {
+    const [entry] = parseMasterKeys(keyA.key.toString('base64'));
+    assert.equal(entry?.id, fingerprintKeyId(keyA.key));
   });
 });
