@@ -6,6 +6,8 @@ import { createLogger } from './lib/log.ts';
 import type { WireOptions } from './oauth/index.ts';
 import { buildHttpApp } from './http/app.ts';
 import { bootstrapInstance } from './services/bootstrap.ts';
+import { Maintenance } from './services/maintenance.ts';
+import { SessionRepository } from './store/repos/sessions.ts';
 import { createServices, type Services } from './services/index.ts';
 import { migrate, openStore, type Store } from './store/db.ts';
 import { loadKeyring } from './vault/master-key-file.ts';
@@ -65,11 +67,19 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   );
   if (boot) log.info({ workspace_id: boot.workspaceId }, 'created the first workspace');
 
+  const maintenance = new Maintenance({
+    connect: services.repos.connect,
+    sessions: new SessionRepository(store.db),
+    clock,
+    log,
+    intervalMs: 10 * 60_000,
+  });
   const app = await buildHttpApp({ config, services, store, log });
   let url = config.publicUrl;
   if (opts.listen !== false) {
     url = await app.listen({ host: config.host, port: config.port });
     services.scheduler.start();
+    maintenance.start();
   } else {
     await app.ready();
   }
@@ -77,6 +87,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
+      maintenance.stop();
       await services.scheduler.stop();
       await app.close();
       await services.audit.flush();

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, type ConfigFlags } from '../config/config.ts';
+import { loadConfigOrExit, type ConfigFlags } from '../config/config.ts';
 import {
   rotateSealedValues,
   sealedKeyCensus,
@@ -21,16 +21,7 @@ export interface RotateFlags extends ConfigFlags {
  * Exit codes: 0 done, 1 failed, 2 bad configuration, 130 interrupted.
  */
 export async function keysRotate(flags: RotateFlags): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env, flags);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(flags);
   const batchSize = positive(flags.batchSize, 100, '--batch-size');
   const pauseMs = positive(flags.pauseMs, 0, '--pause-ms');
 

@@ -36,9 +36,9 @@ program
   .description('bring the database schema up to date, then exit')
   .option('-d, --data-dir <dir>', 'data folder (LATCHKEY_DATA_DIR, default ./data)')
   .action(async (opts: { dataDir?: string }) => {
-    const { loadConfig } = await import('../config/config.ts');
+    const { loadConfigOrExit } = await import('../config/config.ts');
     const { migrate, openStore } = await import('../store/db.ts');
-    const config = loadConfig(process.env, opts);
+    const config = loadConfigOrExit(opts);
     const store = openStore(config.databaseUrl);
     const ran = await migrate(store);
     await store.close();

@@ -1,19 +1,10 @@
-import { ConfigError, loadConfig, type ConfigFlags } from '../config/config.ts';
+import { loadConfigOrExit, type ConfigFlags } from '../config/config.ts';
 import { flushLogs } from '../lib/log.ts';
 import { startServer } from '../server.ts';
 
 /** `latchkey serve`: runs the service until SIGTERM or SIGINT, then shuts down cleanly. */
 export async function serve(flags: ConfigFlags): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env, flags);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(flags);
 
   const server = await startServer({ config });
   if (server.bootstrapSecret) {

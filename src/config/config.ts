@@ -236,3 +236,14 @@ class Reader {
     return value;
   }
 }
+
+/** For commands: the config, or its problems on stderr and exit code 2. */
+export function loadConfigOrExit(flags: ConfigFlags = {}): Config {
+  try {
+    return loadConfig(process.env, flags);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(2);
+  }
+}

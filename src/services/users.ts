@@ -155,6 +155,44 @@ export class UserService {
     return row;
   }
 
+  /**
+   * An invitation accepted by someone who already has an account: they join the invitation's
+   * workspace with its role. Only the person it was sent to (same email) can use it.
+   */
+  async acceptInvitation(
+    userId: string,
+    token: string,
+    meta: RequestMeta,
+  ): Promise<{ workspaceId: string; role: Role }> {
+    const user = await this.identity.user(userId);
+    const invitation = await this.usableInvitation(token);
+    if (!user || invitation.email !== user.email) {
+      throw new ApiError('forbidden', 'This invitation was sent to someone else.');
+    }
+    if (await this.identity.membership(invitation.workspace_id, user.id)) {
+      throw new ApiError('conflict', 'You are already a member of this workspace.');
+    }
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (trx) => {
+      if (!(await new MemberRepository(trx).acceptInvitation(invitation.id, now))) {
+        throw invitationInvalid();
+      }
+      await new IdentityRepository(trx).addMember(
+        invitation.workspace_id,
+        user.id,
+        invitation.role,
+        now,
+      );
+    });
+    this.deps.audit.record({
+      workspaceId: invitation.workspace_id,
+      action: 'member.joined',
+      actor: { type: 'user', id: user.id, ip: meta.ip, userAgent: meta.userAgent },
+      details: { role: invitation.role, invitation_id: invitation.id },
+    });
+    return { workspaceId: invitation.workspace_id, role: invitation.role };
+  }
+
   /** Checks a password; throttled per email, audited both ways, never says which part failed. */
   async login(
     input: { email: string; password: string },

@@ -298,6 +298,37 @@ const rules: Rule[] = [
   },
   // Last: it ends the sessions it is called with.
   {
+    // Near the end (only logout follows): people join another workspace here. Sessions only.
+    method: 'POST',
+    url: '/v1/auth/accept_invitation',
+    expect: '401  200  200  200  200  200  403  403  403  403  403  403',
+    async cell(w, caller) {
+      const people: Partial<Record<CallerName, { email: string }>> = {
+        otherWorkspace: w.people.otherOwner,
+        memberNoShare: w.people.memberNoShare,
+        memberShared: w.people.memberShared,
+        owner: w.people.owner,
+        admin: w.people.admin,
+      };
+      // Everyone but B's owner is invited to B by B's owner; B's owner to A by A's owner.
+      const [inviter, workspace] =
+        caller === 'otherWorkspace'
+          ? [w.people.owner, w.workspaceA]
+          : [w.people.otherOwner, w.workspaceB];
+      const email = people[caller]?.email ?? uniqueEmail('invitee');
+      const res = await call(
+        w.lk,
+        inviter,
+        'POST',
+        '/v1/workspace/members',
+        { email, role: 'member' },
+        { 'x-latchkey-workspace': workspace },
+      );
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return { path: '/v1/auth/accept_invitation', body: { invitation: res.body.data.invitation } };
+    },
+  },
+  {
     method: 'POST',
     url: '/v1/auth/logout',
     expect: '401  204  204  204  204  204  204  204  204  204  204  204',

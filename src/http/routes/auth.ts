@@ -2,7 +2,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
 import type { Services } from '../../services/index.ts';
 import { userView, type SignupInput } from '../../services/users.ts';
-import { clearSessionCookie, sessionCookie, setSessionCookie } from '../plugins/auth.ts';
+import { ApiError } from '../../lib/errors.ts';
+import {
+  clearSessionCookie,
+  principalOf,
+  sessionCookie,
+  setSessionCookie,
+} from '../plugins/auth.ts';
 import { loginRateLimit } from '../plugins/rate-limit.ts';
 import { errorResponses } from '../schemas.ts';
 import { userSchema } from './users.ts';
@@ -82,6 +88,47 @@ export function authRoutes(app: FastifyInstance, services: Services, config: Con
       const { user, session } = await services.users.login(request.body, metaOf(request));
       setSessionCookie(reply, config, session.token, session.expiresAt);
       return { data: { user: userView(user), csrf_token: session.csrfToken } };
+    },
+  );
+
+  app.post<{ Body: { invitation: string } }>(
+    '/v1/auth/accept_invitation',
+    {
+      config: { auth: true, workspaceOptional: true },
+      schema: {
+        tags: ['people'],
+        summary: 'Join the workspace of an invitation sent to you (for people who have an account)',
+        body: {
+          type: 'object',
+          required: ['invitation'],
+          additionalProperties: false,
+          properties: { invitation: { type: 'string', minLength: 1, maxLength: 200 } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              data: {
+                type: 'object',
+                properties: { workspace_id: { type: 'string' }, role: { type: 'string' } },
+              },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const p = principalOf(request);
+      if (p.via !== 'session' || !p.userId) {
+        throw new ApiError('forbidden', 'Accept an invitation while signed in, not with a key.');
+      }
+      const joined = await services.users.acceptInvitation(
+        p.userId,
+        request.body.invitation,
+        metaOf(request),
+      );
+      return { data: { workspace_id: joined.workspaceId, role: joined.role } };
     },
   );
 

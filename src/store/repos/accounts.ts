@@ -1,3 +1,4 @@
+import { keysetPage } from './keyset.ts';
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { AccountRow, Database } from '../schema.ts';
 
@@ -100,32 +101,7 @@ export class AccountRepository {
   }
 
   async list(filter: AccountFilter): Promise<Account[]> {
-    let query = this.filtered(filter).selectAll();
-    const { after, before } = filter;
-    if (after) {
-      query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '<', after.createdAt),
-          eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
-        ]),
-      );
-    }
-    if (before) {
-      query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '>', before.createdAt),
-          eb.and([eb('created_at', '=', before.createdAt), eb('id', '>', before.id)]),
-        ]),
-      );
-      // Walk backwards from the cursor, then put the page back in newest-first order.
-      const rows = await query
-        .orderBy('created_at', 'asc')
-        .orderBy('id', 'asc')
-        .limit(filter.limit)
-        .execute();
-      return rows.reverse();
-    }
-    return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+    return keysetPage(this.filtered(filter).selectAll(), filter);
   }
 
   async count(filter: AccountFilter): Promise<number> {

@@ -1,3 +1,4 @@
+import { keysetPage } from './keyset.ts';
 import type { Kysely, Selectable } from 'kysely';
 import type { AuditEventRow, Database } from '../schema.ts';
 
@@ -26,31 +27,7 @@ export class AuditRepository {
   }
 
   async list(filter: AuditFilter): Promise<AuditEvent[]> {
-    let query = this.filtered(filter).selectAll();
-    const { after, before } = filter;
-    if (after) {
-      query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '<', after.createdAt),
-          eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)]),
-        ]),
-      );
-    }
-    if (before) {
-      query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '>', before.createdAt),
-          eb.and([eb('created_at', '=', before.createdAt), eb('id', '>', before.id)]),
-        ]),
-      );
-      const rows = await query
-        .orderBy('created_at', 'asc')
-        .orderBy('id', 'asc')
-        .limit(filter.limit)
-        .execute();
-      return rows.reverse();
-    }
-    return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+    return keysetPage(this.filtered(filter).selectAll(), filter);
   }
 
   async count(filter: AuditFilter): Promise<number> {
