@@ -60,6 +60,7 @@ export class AccountService {
       audit: AuditLog;
       log: Logger;
       defaultMinTtlMs: number;
+      onCredentialsRead?: () => void;
     },
   ) {}
 
@@ -196,6 +197,7 @@ export class AccountService {
       actor: actorOf(p),
       accountId: current.id,
     });
+    this.deps.onCredentialsRead?.();
     const view = this.render(current, app);
     view.credentials = await this.wireCredentials(current, app, credentials);
     return view;

@@ -65,6 +65,7 @@ export function createServices({ store, keyring, config, clock, log, wire }: Ser
     policy,
     leaseMs: config.refresh.leaseMs,
     wire,
+    onOutcome: (kind) => metrics.refreshes.inc({ outcome: kind }),
   });
   const scheduler = new RefreshScheduler(repos.accounts, providers, engine, clock, log, {
     intervalMs: config.refresh.intervalMs,
@@ -102,6 +103,7 @@ export function createServices({ store, keyring, config, clock, log, wire }: Ser
       audit,
       log,
       defaultMinTtlMs: config.refresh.defaultMinTtlSeconds * 1000,
+      onCredentialsRead: () => metrics.credentialReads.inc(),
     }),
     connect: new ConnectService({
       connect: repos.connect,

@@ -181,6 +181,18 @@ for (const dialect of testDialects()) {
       }
     });
 
+    it('counts refreshes and credential reads in /metrics', async () => {
+      const text = await (await fetch(`${lk.url}/metrics`)).text();
+      const refreshed = /^latchkey_refresh_outcomes_total\{outcome="tokens"\} (\d+)$/m.exec(text);
+      assert.equal(Number(refreshed?.[1]), fixture.stats.refreshGrants);
+      const reads = /^latchkey_credential_reads_total (\d+)$/m.exec(text);
+      assert.ok(Number(reads?.[1]) >= 40);
+      assert.match(
+        text,
+        /latchkey_http_request_duration_seconds_count\{[^}]*route="\/v1\/accounts\/:id"/,
+      );
+    });
+
     it('refuses a state that was already used', async () => {
       const token = await lk.api('POST', '/v1/connect/tokens', { app: 'acme' });
       const link = await fetch(token.body.data.connect_link_url, { redirect: 'manual' });

@@ -47,6 +47,8 @@ export interface RefreshEngineDeps {
   /** How often a reader waiting on another process's lease looks again. */
   pollMs?: number;
   wire?: WireOptions;
+  /** Counts each provider answer by outcome, for /metrics. */
+  onOutcome?: (kind: TokenOutcome['kind']) => void;
 }
 
 const misconfiguredCooldownMs = 10 * 60_000;
@@ -195,6 +197,7 @@ export class RefreshEngine {
       };
     }
 
+    this.deps.onOutcome?.(outcome.kind);
     switch (outcome.kind) {
       case 'tokens': {
         const merged = mergeTokens(credentials, outcome.tokens);
