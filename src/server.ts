@@ -6,6 +6,7 @@ import { createLogger } from './lib/log.ts';
 import type { WireOptions } from './oauth/index.ts';
 import { buildHttpApp } from './http/app.ts';
 import { bootstrapInstance } from './services/bootstrap.ts';
+import { sealedKeySample } from './services/rotation.ts';
 import { Maintenance } from './services/maintenance.ts';
 import { SessionRepository } from './store/repos/sessions.ts';
 import { createServices, type Services } from './services/index.ts';
@@ -50,6 +51,16 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const store = openStore(config.databaseUrl);
   const ran = await migrate(store);
   if (ran.length > 0) log.info({ migrations: ran }, 'database migrated');
+
+  // Refuse to start rather than answer 500s when stored secrets need a key we were not given.
+  const missing = [...(await sealedKeySample(store.db))].filter((id) => !keys.keyring.find(id));
+  if (missing.length > 0) {
+    await store.close();
+    throw new Error(
+      `Stored secrets are sealed with master key(s) ${missing.join(', ')}, which this server was ` +
+        `not given. Set LATCHKEY_MASTER_KEYS to include them (see README, "Master key rotation").`,
+    );
+  }
 
   const services = createServices({
     store,

@@ -1,16 +1,18 @@
+import { AjvCompiler } from '@fastify/ajv-compiler';
 import formbody from '@fastify/formbody';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
+import { ApiError } from '../lib/errors.ts';
 import { newRequestId } from '../lib/ids.ts';
 import type { Services } from '../services/index.ts';
 import type { Store } from '../store/db.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { OneLineRequestLog } from './plugins/request-log.ts';
 import { registerRouteTable } from './plugins/route-table.ts';
-import { registerErrorHandling } from './plugins/errors.ts';
+import { clientErrorHandler, registerErrorHandling } from './plugins/errors.ts';
 import { accountAccessRoutes } from './routes/account-access.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
@@ -47,12 +49,29 @@ export async function buildHttpApp({ config, services, store, log }: HttpDeps) {
       const body = { error: err.message, code: 'validation_failed', request_id: request.id };
       void (reply as FastifyReply).status(400).send(body);
     },
+    // What Node refuses before routing (headers over 16 KB, a control character in one).
+    clientErrorHandler: clientErrorHandler(log),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+    schemaController: { compilersFactory: { buildValidator: uncoercedBodies() } },
   }) as unknown as FastifyInstance;
   registerRouteTable(app);
 
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    // Answers of the API can carry credentials: no shared cache may keep them.
+    if (/^\/v1(?:[/?]|$)/.test(request.url) && !reply.hasHeader('cache-control')) {
+      void reply.header('cache-control', 'no-store');
+    }
+  });
+
+  // Refuse a request that failed authentication before its body is read, so a caller without
+  // valid credentials learns nothing from content types or validation. auth.ts's preHandler
+  // makes the same check; this only moves it earlier (after the rate limiter has counted).
+  app.addHook('preParsing', async (request) => {
+    const routeConfig = request.routeOptions.config;
+    if (!routeConfig?.auth || request.principal) return;
+    if (routeConfig.workspaceOptional && request.session) return;
+    throw request.authError ?? new ApiError('unauthorized');
   });
 
   // An empty body sent as JSON (a DELETE from some clients) counts as no body, not bad JSON.
@@ -62,9 +81,10 @@ export async function buildHttpApp({ config, services, store, log }: HttpDeps) {
     if (body === '') return done(null, undefined);
     return parseJson(request, body.toString(), done);
   });
+  // JSON only: a text/plain body is 415, not "body must be object".
+  app.removeContentTypeParser('text/plain');
 
   registerErrorHandling(app);
-  await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -87,7 +107,12 @@ export async function buildHttpApp({ config, services, store, log }: HttpDeps) {
   accountRoutes(app, services);
   appRoutes(app, services);
   oauthAppRoutes(app, services);
-  connectRoutes(app, services);
+  // Its own scope: only the keys form posts form bodies (elsewhere they are 415), and its errors
+  // are pages for a browser. The hooks above (auth, rate limit, route table) still apply.
+  await app.register(async (scope) => {
+    await scope.register(formbody, { bodyLimit: 64 * 1024 });
+    connectRoutes(scope, services);
+  });
   authRoutes(app, services, config);
   userRoutes(app, services);
   workspaceRoutes(app, services);
@@ -98,4 +123,22 @@ export async function buildHttpApp({ config, services, store, log }: HttpDeps) {
   // Last: its catch-all GET serves the dashboard's pages and never shadows a route above.
   dashboardRoutes(app);
   return app;
+}
+
+/**
+ * ajv with type coercion for the query string, path and headers, which are text ("25" must
+ * become 25), but none for a JSON body, which is typed already: `{"app": null}` must fail as
+ * "must be a string" instead of being coerced to "".
+ */
+function uncoercedBodies() {
+  const pool = AjvCompiler();
+  return (
+    externalSchemas: Parameters<typeof pool>[0],
+    options: Parameters<typeof pool>[1] = {},
+  ): ReturnType<typeof pool> => {
+    const coercing = pool(externalSchemas, options);
+    const customOptions = { ...options.customOptions, coerceTypes: false };
+    const strict = pool(externalSchemas, { ...options, customOptions } as typeof options);
+    return (route) => (route.httpPart === 'body' ? strict(route) : coercing(route));
+  };
 }

@@ -33,6 +33,18 @@ export function resultPage(ok: boolean, title: string, message: string, accountI
   );
 }
 
+/**
+ * A connect request that failed before it could end (a missing field, a used link): the
+ * reason, and a way back to the form while its link still works.
+ */
+export function errorPage(title: string, message: string, backTo?: string): string {
+  const back = backTo ? `<p><a href="${escapeHtml(backTo)}">Back to the form</a></p>` : '';
+  return layout(
+    title,
+    `<h1 class="fail">${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${back}`,
+  );
+}
+
 /** The form of a keys app: one input per field, posted back with the connect token. */
 export function keysForm(app: AppDefinition, token: string, accountId: string | null): string {
   const inputs = app.fields

@@ -22,18 +22,24 @@ export function requireManager(p: Principal, what: string): void {
 }
 
 /**
- * Whether the account is shared with the caller: theirs, the workspace's, or shared with the
- * workspace or with them by name. `sharedWith` is consulted only when the cheaper checks fail.
+ * Whether the account is shared with the caller: theirs, shared with the workspace or with
+ * them by name, or one of the workspace's own accounts (no person owns it) that the caller
+ * holds for the workspace. `sharedWith` is consulted only when the cheaper checks fail.
  */
 async function sharedWithCaller(
   p: Principal,
   account: Account,
   sharedWith: () => Promise<string[]>,
 ): Promise<boolean> {
-  if (p.userId === null) return true; // a workspace key acts for the whole workspace
-  if (account.owner_user_id === null) return true; // connected for an external user
-  if (account.owner_user_id === p.userId) return true;
+  if (account.owner_user_id !== null && account.owner_user_id === p.userId) return true;
   if (account.visibility === 'workspace') return true;
+  if (account.owner_user_id === null) {
+    // Connected through a workspace key, or for an end user of the embedding product: its
+    // managers and workspace keys hold it, and an end user's account is for the product's keys.
+    if (p.userId === null || isManager(p)) return true;
+    if (account.external_user_id !== null && p.via === 'api_key') return true;
+  }
+  if (p.userId === null) return false;
   return (await sharedWith()).includes(p.userId);
 }
 

@@ -79,7 +79,9 @@ export class AccountService {
       oauthAppId: q.oauth_app_id,
       externalUserId: q.external_user_id,
       visibleTo:
-        p.userId === null || isManager ? undefined : { userId: p.userId, includeUnowned: true },
+        p.userId === null || isManager
+          ? undefined
+          : { userId: p.userId, includeEndUsers: p.via === 'api_key' },
       limit: q.limit + 1,
       after: q.after ? decodeCursor(q.after) : undefined,
       before: q.before ? decodeCursor(q.before) : undefined,
@@ -91,7 +93,8 @@ export class AccountService {
 
     const data: AccountView[] = [];
     for (const row of page) {
-      data.push(q.include_credentials ? await this.withCredentials(p, row) : await this.view(row));
+      const entry = q.include_credentials ? await this.listEntry(p, row) : await this.view(row);
+      if (entry) data.push(entry);
     }
     const first = page[0];
     const last = page[page.length - 1];
@@ -104,6 +107,26 @@ export class AccountService {
         end_cursor: last && (hasMore || q.before) ? encodeCursor(last) : null,
       },
     };
+  }
+
+  /**
+   * One account of a list with credentials. What would fail a single read (not shared with the
+   * caller, dead, refresh unavailable) leaves only this entry without `credentials`, so one bad
+   * account does not fail the whole list; its `healthy`, `dead` and `error` say why.
+   */
+  private async listEntry(p: Principal, row: Account): Promise<AccountView | null> {
+    try {
+      return await this.withCredentials(p, row);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      const latest = await this.deps.accounts.get(row.id);
+      if (!latest) return null; // deleted while the page was read
+      const view = await this.view(latest);
+      if (err.code === 'refresh_unavailable') {
+        return { ...view, healthy: false, error: view.error ?? err.message };
+      }
+      return view;
+    }
   }
 
   /** Reads one account; with credentials, refreshing first so the token lives `minTtl`. */
@@ -137,8 +160,32 @@ export class AccountService {
       accountId: account.id,
       details: { outcome: result.kind },
     });
-    const fresh = await this.settle(result);
-    return this.view(fresh);
+    return this.view(await this.settleForced(result));
+  }
+
+  /**
+   * A forced refresh reports its own failure, even while the current token is still valid:
+   * the caller asked for a refresh, not for a token.
+   */
+  private async settleForced(result: RefreshResult): Promise<Account> {
+    switch (result.kind) {
+      case 'transient':
+      case 'misconfigured': {
+        const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
+        throw new ApiError('refresh_unavailable', `The refresh failed: ${result.reason}.`, {
+          headers: { 'retry-after': String(seconds) },
+          data: await this.view(result.account),
+        });
+      }
+      case 'no_refresh_token':
+        // Keys and other never-expiring credentials have nothing to refresh: fine as they are.
+        if (result.account.expires_at === null) return result.account;
+        throw new ApiError('conflict', 'The account has no refresh token; reconnect it instead.', {
+          data: await this.view(result.account),
+        });
+      default:
+        return this.settle(result);
+    }
   }
 
   async delete(p: Principal, id: string): Promise<void> {

@@ -102,6 +102,15 @@ export class AppService {
 
   /** Registers a custom app; an `issuer` is discovered now and its facts stored. */
   async create(workspaceId: string, input: CustomAppInput): Promise<AppDefinition> {
+    if (/^(app|apn|oa|ctok|ws|usr|key)_/.test(input.name_slug)) {
+      throw new ApiError('validation_failed', 'body.name_slug must not look like an id.');
+    }
+    if (builtinApps.some((a) => a.slug === input.name_slug)) {
+      throw new ApiError(
+        'app_exists',
+        `"${input.name_slug}" is a built-in app; pick another slug.`,
+      );
+    }
     if (await this.repo.bySlug(workspaceId, input.name_slug)) {
       throw new ApiError('app_exists', `An app "${input.name_slug}" already exists.`);
     }

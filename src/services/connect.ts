@@ -83,6 +83,9 @@ export class ConnectService {
     requireScope(p, 'accounts:write');
     const { clock } = this.deps;
     const app = await this.deps.apps.get(p.workspaceId, input.app);
+    if (app.authType === 'none') {
+      throw new ApiError('validation_failed', `body.app: "${app.slug}" needs no connection.`);
+    }
     if (app.authType === 'oauth') await this.oauthApp(p.workspaceId, app, input.oauth_app_id);
 
     const token = `ctok_${randomSecret(24)}`;
@@ -371,16 +374,17 @@ export class ConnectService {
   }
 
   /**
-   * Only the account's owner or a workspace owner/admin reconnects it (a workspace key acts as
-   * the workspace). An account connected for an external user may also be reconnected through a
-   * connect token made for that same external user.
+   * A connect token reconnects only an account of its own end user (the same
+   * `external_user_id`, or none on both), so one end user's link cannot overwrite another's
+   * credentials. Among those: an account connected for an end user by whoever holds a token for
+   * that user; otherwise only the account's owner or a workspace owner/admin (a workspace key
+   * acts as the workspace).
    */
   private async mayReconnect(row: ConnectToken, account: Account): Promise<boolean> {
+    if (account.external_user_id !== row.external_user_id) return false;
+    if (account.owner_user_id === null && account.external_user_id !== null) return true;
     if (row.created_by === null) return true;
     if (account.owner_user_id === row.created_by) return true;
-    if (account.owner_user_id === null && account.external_user_id !== null) {
-      if (account.external_user_id === row.external_user_id) return true;
-    }
     const membership = await this.deps.identity.membership(row.workspace_id, row.created_by);
     return membership?.role === 'owner' || membership?.role === 'admin';
   }

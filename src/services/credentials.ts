@@ -1,6 +1,7 @@
 import type { TokenSet } from '../oauth/index.ts';
 import type { Keyring } from '../vault/keyring.ts';
-import { open, seal, type Sealed } from '../vault/seal.ts';
+import { ApiError } from '../lib/errors.ts';
+import { open, seal, VaultError, type Sealed } from '../vault/seal.ts';
 
 /** What an account's sealed `credentials` column holds once opened. */
 export interface StoredCredentials {
@@ -23,7 +24,15 @@ export function openCredentials(
   accountId: string,
   sealed: Uint8Array,
 ): StoredCredentials {
-  return JSON.parse(open(keyring, sealed, context(accountId))) as StoredCredentials;
+  try {
+    return JSON.parse(open(keyring, sealed, context(accountId))) as StoredCredentials;
+  } catch (err) {
+    // An operator's mistake (a master key left out), not a bug: say so, and which key.
+    if (err instanceof VaultError && err.reason === 'unknown_key') {
+      throw new ApiError('master_key_missing', err.message);
+    }
+    throw err;
+  }
 }
 
 /**

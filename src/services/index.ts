@@ -92,7 +92,15 @@ export function createServices({ store, keyring, config, clock, log, wire }: Ser
       clock,
       log,
     }),
-    oauthApps: new OAuthAppService(repos.oauthApps, apps, keyring, clock, audit, providers),
+    oauthApps: new OAuthAppService(
+      repos.oauthApps,
+      apps,
+      keyring,
+      clock,
+      audit,
+      providers,
+      repos.accounts,
+    ),
     accounts: new AccountService({
       accounts: repos.accounts,
       apps,

@@ -4,7 +4,8 @@ import { toIso } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
 import type { OAuthAppRecord, OAuthAppRepository } from '../store/repos/apps.ts';
 import type { Keyring } from '../vault/keyring.ts';
-import { requireScope } from './access.ts';
+import { isManager, requireScope } from './access.ts';
+import type { AccountRepository } from '../store/repos/accounts.ts';
 import type { AppService } from './apps.ts';
 import type { AuditLog } from './audit.ts';
 import { actorOf, type Principal } from './principal.ts';
@@ -26,6 +27,7 @@ export class OAuthAppService {
     private readonly clock: Clock,
     private readonly audit: AuditLog,
     private readonly providers: ProviderResolver,
+    private readonly accounts: AccountRepository,
   ) {}
 
   async create(p: Principal, input: OAuthAppInput) {
@@ -66,8 +68,25 @@ export class OAuthAppService {
     return records.map((r) => view(r, slugs.get(r.app_id) ?? 'unknown'));
   }
 
+  /**
+   * Deletes an OAuth client: its creator, or an owner or admin, and only once no account
+   * refreshes through it any more (deleting it would strand them).
+   */
   async delete(p: Principal, id: string): Promise<void> {
     requireScope(p, 'apps:write');
+    const record = await this.repo.get(p.workspaceId, id);
+    if (!record) throw new ApiError('oauth_app_not_found', `No OAuth app "${id}".`);
+    const creator = p.userId !== null && record.created_by === p.userId;
+    if (!creator && !isManager(p)) {
+      throw new ApiError('forbidden', 'Only its creator, an owner or an admin can delete it.');
+    }
+    const inUse = await this.accounts.countByOAuthApp(id);
+    if (inUse > 0) {
+      throw new ApiError(
+        'conflict',
+        `${inUse} account(s) still refresh through this OAuth client; delete them first.`,
+      );
+    }
     if (!(await this.repo.delete(p.workspaceId, id))) {
       throw new ApiError('oauth_app_not_found', `No OAuth app "${id}".`);
     }

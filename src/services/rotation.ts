@@ -131,6 +131,21 @@ export async function sealedKeyCensus(
   return census;
 }
 
+/**
+ * The key ids of the first `perColumn` sealed values of each sealed column: a quick check at
+ * start-up that the keyring can open what is stored (a full census reads every row).
+ */
+export async function sealedKeySample(
+  db: Kysely<Database>,
+  perColumn = 1000,
+): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const target of sealedColumns) {
+    for (const row of await readBatch(db, target, '', perColumn)) ids.add(sealedKeyId(row.value));
+  }
+  return ids;
+}
+
 // The three tables differ in names only; Kysely cannot type a query over a table chosen at
 // run time, so these few queries go through an untyped view of the same database.
 const untyped = (db: Kysely<Database>) =>

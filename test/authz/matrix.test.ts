@@ -188,7 +188,7 @@ const rules: Rule[] = [
   {
     method: 'DELETE',
     url: '/v1/oauth_apps/:id',
-    expect: '401  404  204  204  204  204  403  403  403  204  204  204',
+    expect: '401  404  403  403  204  204  403  403  403  204  204  403',
     cell: async (w) => ({ path: `/v1/oauth_apps/${await fresh.oauthApp(w)}` }),
   },
   {

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { testDialects } from '../support/stores.ts';
-import { anonymous, buildWorld, call, connectAccount, type Caller, type World } from './world.ts';
+import {
+  anonymous,
+  buildWorld,
+  call,
+  connectAccount,
+  keyCaller,
+  type Caller,
+  type World,
+} from './world.ts';
 
 /** Opens a reconnect link made by `caller` for `accountId` and posts new keys. */
 async function reconnect(world: World, caller: Caller, accountId: string, externalUserId?: string) {
@@ -56,6 +64,22 @@ for (const dialect of testDialects()) {
       const external = await connectAccount(world.lk, world.people.owner, undefined, {}, 'cust-7');
       assert.equal((await reconnect(world, member, external, 'cust-7')).status, 302);
       assert.equal((await reconnect(world, member, external, 'cust-8')).status, 404);
+    });
+
+    it('never lets a token for one end user overwrite another end user’s account', async () => {
+      const alice = await connectAccount(world.lk, world.people.owner, 'sk-alice', {}, 'alice');
+      const workspaceKey = keyCaller('workspace key', world.lk.apiKey);
+      const res = await reconnect(world, workspaceKey, alice, 'bob');
+      assert.equal(res.status, 404);
+      const read = await call(
+        world.lk,
+        workspaceKey,
+        'GET',
+        `/v1/accounts/${alice}?include_credentials=1`,
+      );
+      assert.equal(read.body.data.credentials.api_key, 'sk-alice');
+      // Nor a token with no end user at all.
+      assert.equal((await reconnect(world, world.people.owner, alice)).status, 404);
     });
   });
 }

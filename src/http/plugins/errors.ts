@@ -1,47 +1,139 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchemaValidationError,
+} from 'fastify';
+import type { Logger } from 'pino';
 import { ApiError, errorCatalogue, type ErrorCode } from '../../lib/errors.ts';
+import { newRequestId } from '../../lib/ids.ts';
+
+/** What an error becomes for the client, whatever the format of the answer (JSON or a page). */
+export interface ErrorAnswer {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  data?: unknown;
+  headers?: Record<string, string>;
+}
 
 /**
  * Every non-2xx answer is `{ error, code, request_id }`. Errors below 500 are explained to the
  * client; anything else is logged and answered with a generic sentence and the request id.
  */
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
-    if (err instanceof ApiError) {
-      if (err.extra.headers) void reply.headers(err.extra.headers);
-      return send(reply, request, err.status, err.code, err.message, err.extra.data);
-    }
-
-    if (err.validation) {
-      const first = err.validation[0];
-      const where = err.validationContext ?? 'body';
-      const field = first?.instancePath
-        ? first.instancePath.slice(1).replaceAll('/', '.')
-        : (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
-      const message = `${where}${field ? `.${field}` : ''} ${first?.message ?? 'is not valid'}`;
-      return send(reply, request, 400, 'validation_failed', message);
-    }
-
-    const mapped = fastifyCode(err);
-    if (mapped) return send(reply, request, errorCatalogue[mapped].status, mapped);
-
-    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      return send(reply, request, err.statusCode, 'validation_failed', err.message);
-    }
-
-    request.log.error({ err }, 'unhandled error');
-    return send(reply, request, 500, 'internal_error');
-  });
+  app.setErrorHandler((err: FastifyError | ApiError, request, reply) =>
+    sendError(reply, request, describeError(err, request)),
+  );
 
   app.setNotFoundHandler((request, reply) =>
-    send(
-      reply,
-      request,
-      404,
-      'not_found',
-      `No route ${request.method} ${request.url.split('?')[0]}.`,
-    ),
+    sendError(reply, request, {
+      status: 404,
+      code: 'not_found',
+      message: `No route ${request.method} ${request.url.split('?')[0]}.`,
+    }),
   );
+}
+
+/** Maps any error to its status, code and sentence; logs the ones that are our fault. */
+export function describeError(err: FastifyError | ApiError, request: FastifyRequest): ErrorAnswer {
+  if (err instanceof ApiError) {
+    return {
+      status: err.status,
+      code: err.code,
+      message: err.message,
+      data: err.extra.data,
+      headers: err.extra.headers,
+    };
+  }
+
+  if (err.validation) {
+    const where = err.validationContext ?? 'body';
+    const message = validationMessage(where, err.validation[0], partOf(request, where));
+    return { status: 400, code: 'validation_failed', message };
+  }
+
+  const mapped = fastifyCode(err);
+  if (mapped) {
+    return { status: errorCatalogue[mapped].status, code: mapped, message: catalogue(mapped) };
+  }
+
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return { status: err.statusCode, code: 'validation_failed', message: err.message };
+  }
+
+  request.log.error({ err }, 'unhandled error');
+  return { status: 500, code: 'internal_error', message: catalogue('internal_error') };
+}
+
+/** Writes an answer of describeError as our JSON error shape. */
+export function sendError(reply: FastifyReply, request: FastifyRequest, answer: ErrorAnswer) {
+  if (answer.headers) void reply.headers(answer.headers);
+  const body: Record<string, unknown> = {
+    error: answer.message,
+    code: answer.code,
+    request_id: request.id,
+  };
+  if (answer.data !== undefined) body.data = answer.data;
+  return reply.status(answer.status).type('application/json').send(body);
+}
+
+const catalogue = (code: ErrorCode) => errorCatalogue[code].message;
+
+function partOf(request: FastifyRequest, where: string): unknown {
+  if (where === 'querystring') return request.query;
+  if (where === 'params') return request.params;
+  if (where === 'headers') return request.headers;
+  return request.body;
+}
+
+/**
+ * One sentence naming the field: `body.oauth.x is not a known property`, `body.app must be a
+ * string`. ajv's own words otherwise; its paths (`/fields/0/name`) become `fields.0.name`.
+ */
+function validationMessage(
+  where: string,
+  first: FastifySchemaValidationError | undefined,
+  data: unknown,
+): string {
+  if (!first) return `${where} is not valid`;
+  const params = first.params as Record<string, unknown>;
+  const segments = first.instancePath.split('/').slice(1).map(unescapePointer);
+  const path = (extra: string[] = []) => [where, ...segments, ...extra].join('.');
+
+  switch (first.keyword) {
+    case 'additionalProperties':
+      return `${path([String(params.additionalProperty)])} is not a known property`;
+    case 'required':
+      return `${path([String(params.missingProperty)])} is required`;
+    case 'type':
+      return `${path()} must be ${typeWords(params.type)}`;
+    case 'enum':
+      return `${path()} must be one of: ${(params.allowedValues as unknown[]).join(', ')}`;
+    case 'not': {
+      const value = segments.reduce<unknown>(
+        (node, key) => (node && typeof node === 'object' ? (node as never)[key] : undefined),
+        data,
+      );
+      return `${path()} must not be ${JSON.stringify(value)}: the name is reserved`;
+    }
+    default:
+      return `${path()} ${first.message ?? 'is not valid'}`;
+  }
+}
+
+function unescapePointer(segment: string): string {
+  return segment.replaceAll('~1', '/').replaceAll('~0', '~');
+}
+
+function typeWords(type: unknown): string {
+  const types = Array.isArray(type) ? type : String(type).split(',');
+  const word = (t: string) =>
+    t === 'null' ? 'null' : `${/^[aeiou]/.test(t) ? 'an' : 'a'} ${t === 'number' ? 'number' : t}`;
+  return types.map((t) => word(String(t))).join(' or ');
 }
 
 function fastifyCode(err: FastifyError): ErrorCode | null {
@@ -60,15 +152,43 @@ function fastifyCode(err: FastifyError): ErrorCode | null {
   }
 }
 
-function send(
-  reply: FastifyReply,
-  request: FastifyRequest,
-  status: number,
-  code: ErrorCode,
-  message: string = errorCatalogue[code].message,
-  data?: unknown,
-) {
-  const body: Record<string, unknown> = { error: message, code, request_id: request.id };
-  if (data !== undefined) body.data = data;
-  return reply.status(status).type('application/json').send(body);
+/**
+ * Fastify's `clientErrorHandler`: what Node refuses before a request exists (headers or URL
+ * over the size limit: 431; a control character in a header, or other broken HTTP: 400; too
+ * slow: 408) gets our JSON shape, not Node's own. Writes one whole response on a connection that
+ * has not answered anything yet, then closes it, as Node itself does.
+ */
+export function clientErrorHandler(log: Logger) {
+  return (err: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Socket): void => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const [status, message] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'The request line and headers are too large.']
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'The request did not arrive in time.']
+          : [400, `The request is not valid HTTP (${reason(err)}).`];
+    const requestId = newRequestId();
+    log.debug({ err, request_id: requestId, status }, 'client error');
+    // A response already on its way (keep-alive, pipelining) must not be interleaved with ours.
+    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) {
+      const body = JSON.stringify({ error: message, code: 'validation_failed', request_id: requestId });
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+          'content-type: application/json; charset=utf-8\r\n' +
+          `content-length: ${Buffer.byteLength(body)}\r\n` +
+          'cache-control: no-store\r\n' +
+          `x-request-id: ${requestId}\r\n` +
+          'connection: close\r\n\r\n' +
+          body,
+      );
+    }
+    socket.destroy(err);
+  };
+}
+
+/** llhttp's reason ("Invalid header value char") without its "Parse Error: " prefix. */
+function reason(err: Error & { reason?: unknown }): string {
+  const text = typeof err.reason === 'string' ? err.reason : err.message;
+  return text.replace(/^Parse Error:\s*/, '').slice(0, 100) || 'malformed';
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../../lib/errors.ts';
 import type { Services } from '../../services/index.ts';
 import { principalOf } from '../plugins/auth.ts';
 import {
@@ -23,8 +24,11 @@ interface ListQuery {
 
 interface GetQuery {
   include_credentials?: string;
-  min_ttl?: number;
+  /** Digits only (no 1e3, 0x10, Infinity); the handler reads it as a number. */
+  min_ttl?: string;
 }
+
+const maxMinTtl = 86400;
 
 export function accountRoutes(app: FastifyInstance, services: Services): void {
   const auth = { auth: true };
@@ -45,7 +49,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
             include_credentials: queryBoolean,
             ...paginationQuery,
           },
-          additionalProperties: false,
+          // Unknown parameters (cache busters, a client's own) are ignored, as Pipedream does.
         },
         response: {
           200: {
@@ -62,7 +66,12 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
     async (request) => {
       const q = request.query;
       return services.accounts.list(principalOf(request), {
-        ...q,
+        app: q.app,
+        oauth_app_id: q.oauth_app_id,
+        external_user_id: q.external_user_id,
+        limit: q.limit,
+        after: q.after,
+        before: q.before,
         include_credentials: isTrue(q.include_credentials),
       });
     },
@@ -80,9 +89,8 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
           type: 'object',
           properties: {
             include_credentials: queryBoolean,
-            min_ttl: { type: 'integer', minimum: 0, maximum: 86400 },
+            min_ttl: { type: 'string', pattern: '^[0-9]{1,6}$' },
           },
-          additionalProperties: false,
         },
         response: {
           200: { type: 'object', properties: { data: accountSchema } },
@@ -91,9 +99,14 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
       },
     },
     async (request) => {
+      const { min_ttl } = request.query;
+      const minTtlSeconds = min_ttl === undefined ? undefined : Number(min_ttl);
+      if (minTtlSeconds !== undefined && minTtlSeconds > maxMinTtl) {
+        throw new ApiError('validation_failed', `querystring.min_ttl must be <= ${maxMinTtl}`);
+      }
       const data = await services.accounts.get(principalOf(request), request.params.id, {
         includeCredentials: isTrue(request.query.include_credentials),
-        minTtlSeconds: request.query.min_ttl,
+        minTtlSeconds,
       });
       return { data };
     },

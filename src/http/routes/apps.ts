@@ -46,7 +46,12 @@ const createAppBody = {
         required: ['name', 'label'],
         additionalProperties: false,
         properties: {
-          name: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,63}$' },
+          // The connect form posts its own `token` and `account_id` beside the fields.
+          name: {
+            type: 'string',
+            pattern: '^[a-z][a-z0-9_]{0,63}$',
+            not: { enum: ['token', 'account_id'] },
+          },
           label: { type: 'string', minLength: 1, maxLength: 200 },
           secret: { type: 'boolean', default: true },
           optional: { type: 'boolean', default: false },

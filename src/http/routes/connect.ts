@@ -1,13 +1,49 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorCode } from '../../lib/errors.ts';
 import type { ConnectEnd, ConnectTokenInput } from '../../services/connect.ts';
 import type { Services } from '../../services/index.ts';
 import { principalOf } from '../plugins/auth.ts';
-import { keysForm, resultPage } from '../pages.ts';
+import { describeError, sendError, type ErrorAnswer } from '../plugins/errors.ts';
+import { errorPage, keysForm, resultPage } from '../pages.ts';
 import { errorResponses } from '../schemas.ts';
 
 const redirectUri = { type: 'string', maxLength: 2000, pattern: '^https?://' } as const;
 
+/**
+ * Headers of every page an end user sees here (the keys form, result and error pages): nothing
+ * loads or runs, no site may frame it, the form posts only back here, and the one-time values
+ * on it are neither cached nor leaked through Referer.
+ */
+export const pageHeaders = {
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; " +
+    "frame-ancestors 'none'; base-uri 'none'",
+  'x-frame-options': 'DENY',
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+} as const;
+
+/** After these the link no longer works (or never did): no way back to its form. */
+const linkUnusable = new Set<ErrorCode>([
+  'connect_token_invalid',
+  'connect_token_expired',
+  'account_not_found',
+]);
+
+/**
+ * The connect routes. Register them in their own scope (app.ts): they parse form bodies, and
+ * their error handler answers a browser with a page rather than JSON.
+ */
 export function connectRoutes(app: FastifyInstance, services: Services): void {
+  app.setErrorHandler((err, request, reply) => {
+    const answer = describeError(err as Parameters<typeof describeError>[0], request);
+    if (!forBrowser(request)) return sendError(reply, request, answer);
+    if (answer.headers) void reply.headers(answer.headers);
+    const title = linkUnusable.has(answer.code) ? 'This link cannot be used' : 'Connection failed';
+    return page(reply, answer.status, errorPage(title, answer.message, backToForm(request, answer)));
+  });
+
   app.post<{ Body: ConnectTokenInput }>(
     '/v1/connect/tokens',
     {
@@ -72,7 +108,11 @@ export function connectRoutes(app: FastifyInstance, services: Services): void {
       const { token, account_id } = request.query;
       const start = await services.connect.start(token, account_id ?? null);
       if (start.kind === 'form') {
-        return reply.type('text/html').send(keysForm(start.app, start.token, start.accountId));
+        if (start.app.authType !== 'keys') {
+          const message = `${start.app.name} needs no connection.`;
+          return page(reply, 400, resultPage(false, 'Nothing to connect', message));
+        }
+        return page(reply, 200, keysForm(start.app, start.token, start.accountId));
       }
       return end(reply, start);
     },
@@ -121,11 +161,39 @@ export function connectRoutes(app: FastifyInstance, services: Services): void {
 }
 
 function end(reply: FastifyReply, result: ConnectEnd | { kind: 'redirect'; url: string }) {
-  // The pages carry one-time values; nothing here may be cached or leak through Referer.
-  void reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
-  if (result.kind === 'redirect') return reply.redirect(result.url, 302);
-  return reply
-    .status(result.ok ? 200 : 400)
-    .type('text/html')
-    .send(resultPage(result.ok, result.title, result.message, result.accountId));
+  if (result.kind === 'redirect') {
+    void reply.headers(pageHeaders);
+    return reply.redirect(result.url, 302);
+  }
+  const html = resultPage(result.ok, result.title, result.message, result.accountId);
+  return page(reply, result.ok ? 200 : 400, html);
+}
+
+function page(reply: FastifyReply, status: number, html: string) {
+  return reply.status(status).headers(pageHeaders).type('text/html; charset=utf-8').send(html);
+}
+
+/**
+ * Whether a failed request came from a person's browser, who should see a page: the keys form
+ * posted (form-encoded), the link opened in a browser, or the provider's redirect back. API
+ * callers (JSON) keep JSON errors.
+ */
+function forBrowser(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  if (route === '/v1/connect/callback') return true;
+  if (route !== '/v1/connect/link') return false;
+  if (request.method === 'POST') {
+    return /^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '');
+  }
+  return /\btext\/html\b/i.test(request.headers.accept ?? '');
+}
+
+/** The form again, for a posted form whose link still works (a field was missing, say). */
+function backToForm(request: FastifyRequest, answer: ErrorAnswer): string | undefined {
+  if (request.method !== 'POST' || linkUnusable.has(answer.code) || answer.status >= 500) return;
+  const body = request.body as Record<string, unknown> | undefined;
+  if (typeof body?.token !== 'string' || !body.token.startsWith('ctok_')) return;
+  const query = new URLSearchParams({ token: body.token });
+  if (typeof body.account_id === 'string') query.set('account_id', body.account_id);
+  return `/v1/connect/link?${query}`;
 }

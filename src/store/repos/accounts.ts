@@ -19,8 +19,11 @@ export interface AccountFilter {
   /** Keyset position: rows strictly after / before (created_at, id) in newest-first order. */
   after?: { createdAt: number; id: string };
   before?: { createdAt: number; id: string };
-  /** Restricts to accounts this user may see; undefined means every account of the workspace. */
-  visibleTo?: { userId: string; includeUnowned: boolean };
+  /**
+   * Restricts to accounts this user may see (theirs, shared with the workspace or with them,
+   * and with `includeEndUsers` those connected for an end user); undefined means every account.
+   */
+  visibleTo?: { userId: string; includeEndUsers: boolean };
   limit: number;
 }
 
@@ -123,7 +126,9 @@ export class AccountRepository {
       eb.or([
         eb('owner_user_id', '=', visible.userId),
         eb('visibility', '=', 'workspace'),
-        ...(visible.includeUnowned ? [eb('owner_user_id', 'is', null)] : []),
+        ...(visible.includeEndUsers
+          ? [eb.and([eb('owner_user_id', 'is', null), eb('external_user_id', 'is not', null)])]
+          : []),
         eb(
           'id',
           'in',
@@ -134,6 +139,15 @@ export class AccountRepository {
         ),
       ]),
     );
+  }
+
+  async countByOAuthApp(oauthAppId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('accounts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('oauth_app_id', '=', oauthAppId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   async delete(id: string): Promise<void> {
