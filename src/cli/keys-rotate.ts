@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { loadConfigOrExit, type ConfigFlags } from '../config/config.ts';
 import {
   rotateSealedValues,
   sealedKeyCensus,
   type RotationProgress,
 } from '../services/rotation.ts';
-import { openStore } from '../store/db.ts';
+import { isPostgresUrl, openStore, sqlitePath, type Store } from '../store/db.ts';
 import { loadKeyring } from '../vault/master-key-file.ts';
 
 export interface RotateFlags extends ConfigFlags {
@@ -24,6 +25,16 @@ export async function keysRotate(flags: RotateFlags): Promise<void> {
   const config = loadConfigOrExit(flags);
   const batchSize = positive(flags.batchSize, 100, '--batch-size');
   const pauseMs = positive(flags.pauseMs, 0, '--pause-ms');
+
+  // Opening a SQLite file that is not there would create an empty one, and fail on it.
+  const file = isPostgresUrl(config.databaseUrl) ? null : sqlitePath(config.databaseUrl);
+  if (file !== null && file !== ':memory:' && !existsSync(file)) {
+    console.error(
+      `No database at ${file}: run this where the server keeps its data (--data-dir, ` +
+        'LATCHKEY_DATA_DIR or LATCHKEY_DATABASE_URL), or start it with `latchkey serve` first.',
+    );
+    process.exit(2);
+  }
 
   if (!config.masterKeys && !config.masterKey && !existsSync(join(config.dataDir, 'master.key'))) {
     console.error('No master key: set LATCHKEY_MASTER_KEYS (or run from the data folder).');
@@ -48,6 +59,7 @@ export async function keysRotate(flags: RotateFlags): Promise<void> {
 
   const store = openStore(config.databaseUrl);
   try {
+    await requireSchema(store);
     const result = await rotateSealedValues(store.db, keyring, {
       batchSize,
       pauseMs,
@@ -74,6 +86,21 @@ export async function keysRotate(flags: RotateFlags): Promise<void> {
     console.log('Older keys can now be removed from LATCHKEY_MASTER_KEYS.');
   } finally {
     await store.close();
+  }
+}
+
+/** A database the server never set up has no tables to rotate: say so, not a driver stack. */
+async function requireSchema(store: Store): Promise<void> {
+  try {
+    await sql`select 1 from accounts where 1 = 0`.execute(store.db);
+  } catch (error) {
+    if (!/no such table|does not exist/i.test(String((error as Error).message))) throw error;
+    console.error(
+      'The database has no Latchkey tables: run `latchkey migrate` (or start the server once) ' +
+        'with the same LATCHKEY_DATABASE_URL / --data-dir first.',
+    );
+    await store.close();
+    process.exit(2);
   }
 }
 

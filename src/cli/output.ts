@@ -41,18 +41,34 @@ export class Output {
     return `\u001b[${open}m${text}\u001b[${close}m`;
   }
 
-  /** One result line on stdout. */
-  line(text = ''): void {
-    process.stdout.write(`${text}\n`);
+  /**
+   * One result line on stdout. Its text is made safe for a terminal (see `visible`); give
+   * coloured parts as cells, so that only our own escape sequences reach the terminal.
+   */
+  line(text: string | Array<string | Cell> = ''): void {
+    const parts = typeof text === 'string' ? [text] : text;
+    const rendered = parts.map((part) =>
+      typeof part === 'string'
+        ? visible(part)
+        : part.colour
+          ? this.paint(visible(part.text), part.colour)
+          : visible(part.text),
+    );
+    process.stdout.write(`${rendered.join('')}\n`);
   }
 
   /** A hint or progress line on stderr (never part of the result). */
   note(text: string): void {
-    process.stderr.write(`${this.paint(text, 'dim', 'err')}\n`);
+    process.stderr.write(`${this.paint(visible(text), 'dim', 'err')}\n`);
   }
 
   printJson(value: unknown): void {
-    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    process.stdout.write(`${json(value, 2)}\n`);
+  }
+
+  /** One JSON value on one line (JSON Lines, for streams such as `audit tail --follow`). */
+  jsonLine(value: unknown): void {
+    process.stdout.write(`${json(value)}\n`);
   }
 
   /** Columns padded to their widest cell; an empty list says so on stderr. */
@@ -61,7 +77,7 @@ export class Output {
       this.note('(none)');
       return;
     }
-    const text = (cell: string | Cell) => (typeof cell === 'string' ? cell : cell.text);
+    const text = (cell: string | Cell) => visible(typeof cell === 'string' ? cell : cell.text);
     const widths = headers.map((header, i) =>
       Math.max(header.length, ...rows.map((row) => text(row[i] ?? '').length)),
     );
@@ -76,18 +92,16 @@ export class Output {
         })
         .join('  ')
         .trimEnd();
-    this.line(render(headers, true));
-    for (const row of rows) this.line(render(row));
+    process.stdout.write(`${render(headers, true)}\n`);
+    for (const row of rows) process.stdout.write(`${render(row)}\n`);
   }
 
   /** `key  value` lines for one object. */
   fields(pairs: Array<[string, string | Cell]>): void {
-    const width = Math.max(...pairs.map(([key]) => key.length));
+    const width = Math.max(...pairs.map(([key]) => visible(key).length));
     for (const [key, value] of pairs) {
-      const text = typeof value === 'string' ? value : value.text;
-      const coloured =
-        typeof value === 'string' || !value.colour ? text : this.paint(text, value.colour);
-      this.line(`${this.paint(key.padEnd(width), 'bold')}  ${coloured}`);
+      const cell = typeof value === 'string' ? { text: value } : value;
+      this.line([{ text: visible(key).padEnd(width), colour: 'bold' }, '  ', cell]);
     }
   }
 
@@ -104,15 +118,18 @@ export class Output {
               request_id: error.requestId,
             }
           : { error: error instanceof Error ? error.message : String(error), code: 'cli_error' };
-      process.stderr.write(`${JSON.stringify(body)}\n`);
+      const hint = hintFor(error);
+      process.stderr.write(`${json(hint ? { ...body, hint } : body)}\n`);
       return code;
     }
 
-    let message = error instanceof Error ? error.message : String(error);
+    let message = visible(error instanceof Error ? error.message : String(error));
     if (error instanceof LatchkeyError && error.status > 0) {
-      const id = error.requestId ? `, request ${error.requestId}` : '';
-      message += this.paint(` (${error.code}${id})`, 'dim', 'err');
+      const id = error.requestId ? `, request ${visible(error.requestId)}` : '';
+      message += this.paint(` (${visible(error.code)}${id})`, 'dim', 'err');
     }
+    const hint = hintFor(error);
+    if (hint) message += `\n${this.paint('hint:', 'yellow', 'err')} ${hint}`;
     if (
       !(error instanceof LatchkeyError) &&
       !(error instanceof CliError) &&
@@ -123,6 +140,39 @@ export class Output {
     process.stderr.write(`${this.paint('error:', 'red', 'err')} ${message}\n`);
     return code;
   }
+}
+
+/**
+ * Text from a server (names, ids, error messages) made harmless for a terminal: C0 and C1
+ * control characters, DEL and the bidi overrides and isolates (U+202A–U+202E, U+2066–U+2069)
+ * become visible escapes such as `\u001b`, so that data cannot clear the screen, recolour or
+ * reorder what is shown, or forge lines.
+ */
+export function visible(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, escape);
+}
+
+const escape = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * Exact JSON. JSON.stringify already escapes U+0000–U+001F; DEL and the C1 controls are escaped
+ * too (`\u009b` is a CSI to some terminals). The value parses back unchanged.
+ */
+function json(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(/[\u007f-\u009f]/g, escape);
+}
+
+/** What to do about an error whose message alone does not say. */
+function hintFor(error: unknown): string | null {
+  if (!(error instanceof LatchkeyError)) return null;
+  if (error.code === 'discovery_failed') {
+    return (
+      'The Latchkey server could not read the issuer’s /.well-known/openid-configuration. ' +
+      'Check that --issuer is right and reachable from the server (not only from here), or ' +
+      'give --authorization-url and --token-url instead.'
+    );
+  }
+  return null;
 }
 
 let pipeGuarded = false;

@@ -6,7 +6,15 @@ import { startServer } from '../server.ts';
 export async function serve(flags: ConfigFlags): Promise<void> {
   const config = loadConfigOrExit(flags);
 
-  const server = await startServer({ config });
+  let server;
+  try {
+    server = await startServer({ config });
+  } catch (err) {
+    // A port in use, an unreachable database, a missing master key: a sentence, not a stack.
+    flushLogs();
+    console.error(`latchkey could not start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
   if (server.bootstrapSecret) {
     // Printed once, to the terminal only: it is not in the structured log.
     process.stdout.write(

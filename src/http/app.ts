@@ -5,7 +5,6 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
-import { ApiError } from '../lib/errors.ts';
 import { newRequestId } from '../lib/ids.ts';
 import type { Services } from '../services/index.ts';
 import type { Store } from '../store/db.ts';
@@ -62,16 +61,6 @@ export async function buildHttpApp({ config, services, store, log }: HttpDeps) {
     if (/^\/v1(?:[/?]|$)/.test(request.url) && !reply.hasHeader('cache-control')) {
       void reply.header('cache-control', 'no-store');
     }
-  });
-
-  // Refuse a request that failed authentication before its body is read, so a caller without
-  // valid credentials learns nothing from content types or validation. auth.ts's preHandler
-  // makes the same check; this only moves it earlier (after the rate limiter has counted).
-  app.addHook('preParsing', async (request) => {
-    const routeConfig = request.routeOptions.config;
-    if (!routeConfig?.auth || request.principal) return;
-    if (routeConfig.workspaceOptional && request.session) return;
-    throw request.authError ?? new ApiError('unauthorized');
   });
 
   // An empty body sent as JSON (a DELETE from some clients) counts as no body, not bad JSON.

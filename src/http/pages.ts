@@ -50,7 +50,8 @@ export function keysForm(app: AppDefinition, token: string, accountId: string | 
   const inputs = app.fields
     .map(
       (f) => `<label for="f_${escapeHtml(f.name)}">${escapeHtml(f.label)}</label>
-<input id="f_${escapeHtml(f.name)}" name="${escapeHtml(f.name)}" type="${f.secret ? 'password' : 'text'}"
+<input id="f_${escapeHtml(f.name)}"
+ name="${escapeHtml(f.name)}" type="${f.secret ? 'password' : 'text'}"
  autocomplete="off" ${f.optional ? '' : 'required'}>`,
     )
     .join('\n');

@@ -48,7 +48,14 @@ export type ConnectEnd =
 /** What the connect link shows: a redirect to the provider, or a form for a keys app. */
 export type ConnectStart =
   | { kind: 'redirect'; url: string }
-  | { kind: 'form'; app: AppDefinition; token: string; accountId: string | null }
+  | {
+      kind: 'form';
+      app: AppDefinition;
+      token: string;
+      accountId: string | null;
+      /** Where the posted form may end up, for the page's form-action policy. */
+      redirectUris: (string | null)[];
+    }
   | ConnectEnd;
 
 const stateTtlMs = 10 * 60_000;
@@ -124,7 +131,10 @@ export class ConnectService {
     const row = await this.usableToken(token);
     if (accountId) await this.reconnectTarget(row, accountId);
     const app = await this.deps.apps.get(row.workspace_id, row.app_id);
-    if (app.authType !== 'oauth') return { kind: 'form', app, token, accountId };
+    if (app.authType !== 'oauth') {
+      const redirectUris = [row.success_redirect_uri, row.error_redirect_uri];
+      return { kind: 'form', app, token, accountId, redirectUris };
+    }
 
     const resolved = await this.oauthApp(row.workspace_id, app, row.oauth_app_id);
     const state = randomState();

@@ -61,7 +61,7 @@ describe('bad input gets a clear 4xx JSON error', () => {
     expectError(await raw('GET', '/v1/accounts?limit=0'), 400, 'validation_failed');
     expectError(await raw('GET', '/v1/accounts?limit=101'), 400, 'validation_failed');
     expectError(await raw('GET', '/v1/accounts?include_credentials=yes'), 400);
-    expectError(await raw('GET', '/v1/accounts?min_ttl=abc'), 400);
+    expectError(await raw('GET', '/v1/accounts/apn_x?min_ttl=abc'), 400, 'validation_failed');
   });
 
   it('an OAuth app for an unknown app, and an app with bad URLs', async () => {

@@ -179,11 +179,15 @@ const handlers: Record<string, (c: TokenEndpointCase) => Promise<void>> = {
     assert.equal(now.row.expires_at, received + 3600_000, 'expires_in_sec wins over ms');
     assert.equal(JSON.parse(now.row.metadata).api_domain, 'https://www.zohoapis.com');
 
-    // The "Access Denied" throttle is passing: healthy, tokens kept, backed off.
+    // The "Access Denied" throttle is passing: healthy, tokens kept, backed off. The forced
+    // refresh itself reports that it failed, with the account (still healthy) under data.
     const throttled = await force(id);
-    assert.equal(throttled.status, 200, 'the token is still valid, so the account is served');
+    assert.equal(throttled.status, 503, 'the forced refresh failed for a passing reason');
+    assert.equal(throttled.body.code, 'refresh_unavailable');
     assert.equal(throttled.body.data.healthy, true);
     assert.equal(throttled.body.data.dead, false);
+    const read = await lk.api('GET', `/v1/accounts/${id}?include_credentials=1`);
+    assert.equal(read.status, 200, 'the token is still valid, so it is served');
     now = await stored(id);
     assert.equal(now.at, 'at-2');
     assert.equal(now.rt, 'rt-1');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Json } from '../../../packages/client/src/index.ts';
 import { action } from '../context.ts';
-import type { Output } from '../output.ts';
+import { visible, type Output } from '../output.ts';
 import { positiveInt } from './accounts.ts';
 import { str } from './apps.ts';
 
@@ -51,16 +51,13 @@ export function registerAudit(program: Command): void {
 
 function emit(out: Output, e: Json): void {
   // --json: one event per line (JSON Lines), so --follow can stream.
-  if (out.json) {
-    process.stdout.write(`${JSON.stringify(e)}\n`);
-    return;
-  }
+  if (out.json) return out.jsonLine(e);
   const actor = (e.actor ?? {}) as Json;
   const who = `${str(actor.type ?? e.actor_type)}:${str(actor.id ?? e.actor_id)}`;
   const account = e.account_id ?? (e.account as Json | undefined)?.id;
   const where = e.ip ? ` from ${str(e.ip)}` : '';
-  out.line(
-    `${out.paint(str(e.created_at), 'dim')}  ${str(e.action).padEnd(24)}  ${who}` +
-      `${account ? `  ${str(account)}` : ''}${where}`,
-  );
+  out.line([
+    { text: str(e.created_at), colour: 'dim' },
+    `  ${visible(str(e.action)).padEnd(24)}  ${who}${account ? `  ${str(account)}` : ''}${where}`,
+  ]);
 }

@@ -42,9 +42,7 @@ export function registerConnect(program: Command): void {
         if (opts.reconnect) link.searchParams.set('account_id', opts.reconnect);
 
         if (out.json) {
-          process.stdout.write(
-            `${JSON.stringify({ connect_link_url: link.href, expires_at: token.expires_at })}\n`,
-          );
+          out.jsonLine({ connect_link_url: link.href, expires_at: token.expires_at });
         } else {
           out.note(`Open this link to connect ${app} (it works once, until ${token.expires_at}):`);
           out.line(link.href);
@@ -72,8 +70,7 @@ export function registerConnect(program: Command): void {
         });
 
         if (out.json) {
-          process.stdout.write(`${JSON.stringify({ data: account })}\n`);
-          return;
+          return out.jsonLine({ data: account });
         }
         const verb = opts.reconnect ? 'Reconnected' : 'Connected';
         out.line(`${verb} ${account.id}${account.name ? ` (${account.name})` : ''}.`);

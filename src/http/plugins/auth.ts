@@ -35,8 +35,8 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
  * itself. Both end as the same `request.principal`, which the handlers read via `principalOf`.
  *
  * Order per request: authenticate (onRequest) → rate limit, keyed by the principal or the IP
- * (route onRequest) → refuse an unauthenticated request (preHandler). Failed attempts thus
- * count against their IP's limit before they are refused.
+ * (route onRequest) → refuse an unauthenticated request (preParsing, before the body). Failed
+ * attempts thus count against their IP's limit before they are refused.
  */
 export async function registerAuth(
   app: FastifyInstance,
@@ -60,7 +60,9 @@ export async function registerAuth(
 
   await registerRateLimit(app, config);
 
-  app.addHook('preHandler', async (request) => {
+  // Before the body is read, so a caller without valid credentials learns nothing from
+  // content types or validation (and after the rate limiter has counted the request).
+  app.addHook('preParsing', async (request) => {
     const routeConfig = request.routeOptions.config;
     if (!routeConfig?.auth || request.principal) return;
     if (routeConfig.workspaceOptional && request.session) return;

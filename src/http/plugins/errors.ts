@@ -172,7 +172,11 @@ export function clientErrorHandler(log: Logger) {
     // A response already on its way (keep-alive, pipelining) must not be interleaved with ours.
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (socket.writable && !inFlight?.headersSent) {
-      const body = JSON.stringify({ error: message, code: 'validation_failed', request_id: requestId });
+      const body = JSON.stringify({
+        error: message,
+        code: 'validation_failed',
+        request_id: requestId,
+      });
       socket.write(
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
           'content-type: application/json; charset=utf-8\r\n' +

@@ -41,7 +41,11 @@ export function connectRoutes(app: FastifyInstance, services: Services): void {
     if (!forBrowser(request)) return sendError(reply, request, answer);
     if (answer.headers) void reply.headers(answer.headers);
     const title = linkUnusable.has(answer.code) ? 'This link cannot be used' : 'Connection failed';
-    return page(reply, answer.status, errorPage(title, answer.message, backToForm(request, answer)));
+    return page(
+      reply,
+      answer.status,
+      errorPage(title, answer.message, backToForm(request, answer)),
+    );
   });
 
   app.post<{ Body: ConnectTokenInput }>(
@@ -112,7 +116,8 @@ export function connectRoutes(app: FastifyInstance, services: Services): void {
           const message = `${start.app.name} needs no connection.`;
           return page(reply, 400, resultPage(false, 'Nothing to connect', message));
         }
-        return page(reply, 200, keysForm(start.app, start.token, start.accountId));
+        const html = keysForm(start.app, start.token, start.accountId);
+        return page(reply, 200, html, formActionFor(start));
       }
       return end(reply, start);
     },
@@ -169,8 +174,34 @@ function end(reply: FastifyReply, result: ConnectEnd | { kind: 'redirect'; url: 
   return page(reply, result.ok ? 200 : 400, html);
 }
 
-function page(reply: FastifyReply, status: number, html: string) {
-  return reply.status(status).headers(pageHeaders).type('text/html; charset=utf-8').send(html);
+function page(reply: FastifyReply, status: number, html: string, formAction = "'self'") {
+  const csp = pageHeaders['content-security-policy'].replace("'self'", formAction);
+  return reply
+    .status(status)
+    .headers({ ...pageHeaders, 'content-security-policy': csp })
+    .type('text/html; charset=utf-8')
+    .send(html);
+}
+
+/**
+ * form-action of the keys form. Browsers apply it to the redirects that follow the post too
+ * (Chromium blocks a 302 to another origin), so the origins of the token's success and error
+ * URIs are allowed beside 'self'.
+ */
+function formActionFor(start: {
+  kind: string;
+  redirectUris?: ReadonlyArray<string | null>;
+}): string {
+  const origins = new Set<string>();
+  for (const uri of start.redirectUris ?? []) {
+    if (!uri) continue;
+    try {
+      origins.add(new URL(uri).origin);
+    } catch {
+      // Not a URL: the schema only lets http(s) URLs in; nothing to allow.
+    }
+  }
+  return ["'self'", ...origins].join(' ');
 }
 
 /**

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { freePort, startTestLatchkey, type TestLatchkey } from '../support/latchkey.ts';
+import { finished, lineMatching, runCli, startCli } from './run-cli.ts';
+
+const ESC = '\u001b';
+/** Clears the screen and turns the text red; then NUL, DEL, C1 CSI and bidi overrides. */
+const hostile = `\u001b[2J\u001b[31mPWNED\u0000\u007f\u009b\u202eevil\u2066x\u2069`;
+
+describe('the CLI without a database', () => {
+  const dirs: string[] = [];
+  const fresh = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'));
+    dirs.push(dir);
+    return dir;
+  };
+  after(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  const serverEnv = (dataDir: string) => ({
+    LATCHKEY_DATA_DIR: dataDir,
+    LATCHKEY_DATABASE_URL: undefined,
+    LATCHKEY_MASTER_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    LATCHKEY_LOG_LEVEL: 'info',
+  });
+  const none = { url: 'http://127.0.0.1:9', apiKey: '' };
+
+  it('keys rotate exits 2 with a sentence, and creates no database file', async () => {
+    const dataDir = fresh();
+    const result = await runCli(none, ['keys', 'rotate'], { env: serverEnv(dataDir) });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /^No database at .*latchkey\.db: run this where the server/);
+    assert.doesNotMatch(result.stderr, /SqliteError|\n\s+at /);
+    assert.deepEqual(readdirSync(dataDir), []);
+  });
+
+  it('keys rotate on a file without Latchkey tables exits 2 and says to migrate', async () => {
+    const dataDir = fresh();
+    writeFileSync(join(dataDir, 'latchkey.db'), '');
+    const result = await runCli(none, ['keys', 'rotate'], { env: serverEnv(dataDir) });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /no Latchkey tables: run `latchkey migrate`/);
+    assert.doesNotMatch(result.stderr, /SqliteError|\n\s+at /);
+  });
+
+  it('serve still starts on a fresh folder and creates its database', async () => {
+    const dataDir = fresh();
+    const port = await freePort();
+    const child = startCli(none, ['serve', '--port', String(port)], { ...serverEnv(dataDir) });
+    const done = finished(child);
+    try {
+      await lineMatching(child, /latchkey is listening/);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
+      assert.ok(existsSync(join(dataDir, 'latchkey.db')));
+    } finally {
+      child.kill('SIGTERM');
+      await done;
+    }
+  });
+});
+
+describe('the CLI against a server with hostile data', () => {
+  let lk: TestLatchkey;
+  let server: { url: string; apiKey: string };
+
+  before(async () => {
+    lk = await startTestLatchkey();
+    server = { url: lk.url, apiKey: lk.apiKey };
+    const key = await lk.api('POST', '/v1/api_keys', { name: hostile, scopes: ['accounts:read'] });
+    assert.equal(key.status, 201, JSON.stringify(key.body));
+  });
+  after(() => lk?.close());
+
+  it('tables show control and bidi characters as escapes', async () => {
+    const result = await runCli(server, ['keys', 'list']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(!result.stdout.includes(ESC), 'no escape character reaches the terminal');
+    for (const c of ['\u0000', '\u007f', '\u009b', '\u202e', '\u2066', '\u2069']) {
+      assert.ok(!result.stdout.includes(c), `U+${c.charCodeAt(0).toString(16)}`);
+    }
+    assert.ok(
+      result.stdout.includes(
+        '\\u001b[2J\\u001b[31mPWNED\\u0000\\u007f\\u009b\\u202eevil\\u2066x\\u2069',
+      ),
+      result.stdout,
+    );
+  });
+
+  it('--json keeps the exact value, with every control character escaped', async () => {
+    const result = await runCli(server, ['keys', 'list', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(!/[\u0000-\u001f\u007f-\u009f]/.test(result.stdout.replaceAll('\n', '')));
+    const keys = JSON.parse(result.stdout) as Array<{ name: string }>;
+    assert.ok(keys.some((k) => k.name === hostile));
+  });
+
+  it('error messages from the server are escaped too', async () => {
+    const result = await runCli(server, ['accounts', 'get', `apn_${ESC}[2Jx`]);
+    assert.notEqual(result.code, 0);
+    assert.ok(!result.stderr.includes(ESC), result.stderr);
+    assert.ok(result.stderr.includes('apn_\\u001b[2Jx'), result.stderr);
+  });
+
+  it('a failed issuer discovery exits 2 and says what to check', async () => {
+    const result = await runCli(server, ['apps', 'add', 'gone', '--issuer', 'http://127.0.0.1:9']);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /discovery_failed/);
+    assert.match(result.stderr, /hint: .*reachable from the server.*--authorization-url/);
+
+    const json = await runCli(server, [
+      'apps',
+      'add',
+      'gone',
+      '--issuer',
+      'http://127.0.0.1:9',
+      '--json',
+    ]);
+    assert.equal(json.code, 2);
+    const body = JSON.parse(json.stderr);
+    assert.equal(body.code, 'discovery_failed');
+    assert.match(body.hint, /--authorization-url/);
+  });
+});
