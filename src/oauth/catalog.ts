@@ -10,6 +10,7 @@ export interface CatalogApp {
   fields: { name: string; label: string; secret: boolean; optional?: boolean }[];
   builtin: true;
   createdAt: null;
+  maxTokenAgeMs: null;
 }
 
 const base = {
@@ -39,6 +40,7 @@ function oauth(
     fields: [],
     builtin: true,
     createdAt: null,
+    maxTokenAgeMs: null,
   };
 }
 
@@ -52,6 +54,7 @@ function keys(slug: string, name: string, fields: CatalogApp['fields']): Catalog
     fields,
     builtin: true,
     createdAt: null,
+    maxTokenAgeMs: null,
   };
 }
 

@@ -23,6 +23,11 @@ export interface AppDefinition {
   fields: KeysField[];
   builtin: boolean;
   createdAt: number | null;
+  /**
+   * Refresh a token that has no expiry once it is this old (a provider whose tokens never
+   * expire but whose grants can be revoked): null to never.
+   */
+  maxTokenAgeMs: number | null;
 }
 
 export interface CustomAppInput {
@@ -41,6 +46,7 @@ export interface CustomAppInput {
     default_scopes?: string[];
     authorize_params?: Record<string, string>;
     token_params?: Record<string, string>;
+    max_token_age_seconds?: number;
   };
   fields?: KeysField[];
 }
@@ -48,6 +54,7 @@ export interface CustomAppInput {
 interface StoredConfig {
   oauth: ProviderConfig | null;
   fields: KeysField[];
+  maxTokenAgeMs?: number | null;
 }
 
 export class AppService {
@@ -114,7 +121,12 @@ export class AppService {
     if (await this.repo.bySlug(workspaceId, input.name_slug)) {
       throw new ApiError('app_exists', `An app "${input.name_slug}" already exists.`);
     }
-    const config: StoredConfig = { oauth: null, fields: [] };
+    const maxAge = input.oauth?.max_token_age_seconds;
+    const config: StoredConfig = {
+      oauth: null,
+      fields: [],
+      maxTokenAgeMs: maxAge ? maxAge * 1000 : null,
+    };
     if (input.auth_type === 'oauth') config.oauth = await this.providerConfig(input);
     if (input.auth_type === 'keys') config.fields = this.keysFields(input);
 
@@ -253,5 +265,6 @@ function fromRecord(record: AppRecord): AppDefinition {
     fields: config.fields,
     builtin: false,
     createdAt: record.created_at,
+    maxTokenAgeMs: config.maxTokenAgeMs ?? null,
   };
 }

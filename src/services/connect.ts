@@ -302,7 +302,9 @@ export class ConnectService {
       }),
       ...times,
       refresh_token_expires_at: input.tokens?.refreshTokenExpiresAt ?? null,
-      next_refresh_at: refreshToken ? nextRefreshAt(policy, times) : null,
+      next_refresh_at: refreshToken
+        ? nextRefreshAt(policy, times, Math.random, app.maxTokenAgeMs)
+        : null,
       healthy: 1,
       dead: 0,
       // An expiring token without a refresh token will need a reconnect (case C05 B).

@@ -36,6 +36,7 @@ const createAppBody = {
         default_scopes: { type: 'array', items: { type: 'string', maxLength: 500 }, maxItems: 100 },
         authorize_params: stringMap,
         token_params: stringMap,
+        max_token_age_seconds: { type: 'integer', minimum: 1, maximum: 31_536_000 },
       },
     },
     fields: {
@@ -168,6 +169,7 @@ function view(app: AppDefinition) {
       default_scopes: o.defaultScopes,
       authorize_params: o.authorizeParams,
       token_params: o.tokenParams,
+      max_token_age_seconds: app.maxTokenAgeMs === null ? null : app.maxTokenAgeMs / 1000,
     },
     fields: app.fields,
     created_at: toIso(app.createdAt),

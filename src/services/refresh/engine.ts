@@ -201,7 +201,13 @@ export class RefreshEngine {
     switch (outcome.kind) {
       case 'tokens': {
         const merged = mergeTokens(credentials, outcome.tokens);
-        return this.store(account, sentFingerprint, merged, outcome.tokens);
+        return this.store(
+          account,
+          sentFingerprint,
+          merged,
+          outcome.tokens,
+          resolved.app.maxTokenAgeMs,
+        );
       }
       case 'reauth':
         return this.reauth(account, sentFingerprint, describe(outcome.error));
@@ -221,6 +227,7 @@ export class RefreshEngine {
     sentFingerprint: string | null,
     merged: ReturnType<typeof mergeTokens>,
     tokens: Extract<TokenOutcome, { kind: 'tokens' }>['tokens'],
+    maxAgeMs: number | null,
   ): Promise<RefreshResult> {
     const { accounts, keyring, fingerprint, clock, policy, log, audit } = this.deps;
     const now = clock.now();
@@ -231,7 +238,9 @@ export class RefreshEngine {
       ...times,
       refresh_token_expires_at: tokens.refreshTokenExpiresAt ?? account.refresh_token_expires_at,
       last_refreshed_at: now,
-      next_refresh_at: merged.refreshToken ? nextRefreshAt(policy, times) : null,
+      next_refresh_at: merged.refreshToken
+        ? nextRefreshAt(policy, times, Math.random, maxAgeMs)
+        : null,
       scopes: tokens.scopes ? JSON.stringify(tokens.scopes) : account.scopes,
       metadata: JSON.stringify({ ...JSON.parse(account.metadata), ...tokens.metadata }),
       healthy: 1,

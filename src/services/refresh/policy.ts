@@ -43,14 +43,19 @@ export function needsRefresh(
 /**
  * When the background refresher should act: `expires_at − margin`, the margin capped by the
  * lifetime share, moved earlier by up to a tenth of the margin at random so that accounts
- * connected together spread out. Null when the token has no expiry.
+ * connected together spread out. A token without expiry is refreshed only when its app sets a
+ * maximum age (`maxAgeMs` after it was issued); otherwise null.
  */
 export function nextRefreshAt(
   policy: FreshnessPolicy,
   t: TokenTimes,
   random: () => number = Math.random,
+  maxAgeMs: number | null = null,
 ): number | null {
-  if (t.expires_at === null) return null;
+  if (t.expires_at === null) {
+    if (maxAgeMs === null || t.token_issued_at === null) return null;
+    return t.token_issued_at + maxAgeMs;
+  }
   const life = lifetime(t) ?? policy.marginMs;
   const margin = Math.min(policy.marginMs, life * policy.maxLifetimeShare);
   return Math.round(t.expires_at - margin - random() * margin * 0.1);
