@@ -34,6 +34,17 @@ async function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> 
   });
 }
 
+/** Waits for /healthz (the start-up log line may be below the chosen log level). */
+async function untilHealthy(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i += 1) {
+    if (child.exitCode !== null) throw new Error(`latchkey exited with ${child.exitCode}`);
+    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('latchkey did not become healthy in 30 s');
+}
+
 async function load(url: string, headers: Record<string, string> = {}): Promise<Result> {
   const run = (seconds: number) =>
     autocannon({ url, connections, duration: seconds, headers, pipelining: 1 });
@@ -58,7 +69,7 @@ async function startLatchkey(databaseUrl: string, key: string) {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  await waitForLine(child, /latchkey is listening/);
+  await untilHealthy(`http://127.0.0.1:${port}`, child);
   child.stdout?.resume();
   child.stderr?.resume();
   return { url: `http://127.0.0.1:${port}`, child, dataDir };
