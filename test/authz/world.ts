@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { requestJson, type JsonAnswer } from '../support/http.ts';
 import { startTestLatchkey, type TestLatchkey } from '../support/latchkey.ts';
 import type { Dialect } from '../../src/store/db.ts';
 
@@ -8,11 +9,7 @@ export interface Caller {
   headers(): Record<string, string>;
 }
 
-export interface Answer {
-  status: number;
-  body: any;
-  headers: Headers;
-}
+export type Answer = JsonAnswer;
 
 export const anonymous: Caller = { name: 'anonymous', headers: () => ({}) };
 
@@ -36,22 +33,7 @@ export async function call(
   body?: unknown,
   extra: Record<string, string> = {},
 ): Promise<Answer> {
-  const headers: Record<string, string> = { ...caller.headers(), ...extra };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(lk.url + path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    redirect: 'manual',
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    // an HTML page: keep the text
-  }
-  return { status: res.status, body: parsed, headers: res.headers };
+  return requestJson(lk.url + path, method, body, { ...caller.headers(), ...extra });
 }
 
 /** Reads the session cookie and CSRF token of a signup or login answer. */

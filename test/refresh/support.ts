@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FakeResponse, RecordedRequest } from '../support/fake-token-endpoint.ts';
+import { requestJson } from '../support/http.ts';
 import { freePort } from '../support/latchkey.ts';
 import { completeAuthorization } from '../support/oidc/index.ts';
 
@@ -29,24 +30,8 @@ export interface Api {
 export function apiClient(url: string, apiKey: string): Api {
   return {
     url,
-    async api(method, path, body) {
-      const headers: Record<string, string> = { authorization: `Bearer ${apiKey}` };
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(url + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        redirect: 'manual',
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        // not JSON
-      }
-      return { status: res.status, body: parsed, headers: res.headers };
-    },
+    api: (method, path, body) =>
+      requestJson(url + path, method, body, { authorization: `Bearer ${apiKey}` }),
   };
 }
 

@@ -9,6 +9,7 @@ import type { Clock } from '../../src/lib/clock.ts';
 import type { WireOptions } from '../../src/oauth/index.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import type { Dialect } from '../../src/store/db.ts';
+import { requestJson } from './http.ts';
 import { createTestDatabase } from './stores.ts';
 
 export interface TestLatchkey {
@@ -94,24 +95,9 @@ export async function startTestLatchkey(opts: TestLatchkeyOptions = {}): Promise
     dataDir,
     databaseUrl: database.url,
     logs: () => captured,
-    async api(method, path, body, key = apiKey) {
-      const headers: Record<string, string> = {};
-      if (key) headers.authorization = `Bearer ${key}`;
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(url + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        redirect: 'manual',
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        // not JSON: keep the text
-      }
-      return { status: res.status, body: parsed, headers: res.headers };
+    api(method, path, body, key = apiKey) {
+      const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
+      return requestJson(url + path, method, body, headers);
     },
     async close() {
       await server.close();
