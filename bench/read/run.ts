@@ -38,7 +38,10 @@ async function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> 
 async function untilHealthy(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 300; i += 1) {
     if (child.exitCode !== null) throw new Error(`latchkey exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
