@@ -6,7 +6,7 @@ import { createLogger } from './lib/log.ts';
 import type { WireOptions } from './oauth/index.ts';
 import { buildHttpApp } from './http/app.ts';
 import { bootstrapInstance } from './services/bootstrap.ts';
-import { sealedKeySample } from './services/rotation.ts';
+import { checkSealedSample } from './services/rotation.ts';
 import { Maintenance } from './services/maintenance.ts';
 import { SessionRepository } from './store/repos/sessions.ts';
 import { createServices, type Services } from './services/index.ts';
@@ -52,13 +52,17 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const ran = await migrate(store);
   if (ran.length > 0) log.info({ migrations: ran }, 'database migrated');
 
-  // Refuse to start rather than answer 500s when stored secrets need a key we were not given.
-  const missing = [...(await sealedKeySample(store.db))].filter((id) => !keys.keyring.find(id));
-  if (missing.length > 0) {
+  // Refuse to start rather than answer errors when stored secrets need a key we lack.
+  const check = await checkSealedSample(store.db, keys.keyring);
+  const problems = [
+    ...check.missing.map((id) => `master key "${id}" is not given`),
+    ...check.wrong.map((id) => `master key "${id}" does not open what was sealed with it`),
+  ];
+  if (problems.length > 0) {
     await store.close();
     throw new Error(
-      `Stored secrets are sealed with master key(s) ${missing.join(', ')}, which this server was ` +
-        `not given. Set LATCHKEY_MASTER_KEYS to include them (see README, "Master key rotation").`,
+      `Stored secrets cannot be opened: ${problems.join('; ')}. Give the keys they were sealed ` +
+        `with in LATCHKEY_MASTER_KEYS (see README, "Master key rotation").`,
     );
   }
 

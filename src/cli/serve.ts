@@ -16,8 +16,8 @@ export async function serve(flags: ConfigFlags): Promise<void> {
     process.exit(1);
   }
   if (server.bootstrapSecret) {
-    // Printed once, to the terminal only: it is not in the structured log.
-    process.stdout.write(
+    // Printed once, on standard error: not in the structured log on standard output.
+    process.stderr.write(
       `\nFirst start: created a workspace and its owner API key (shown once, keep it safe):\n\n` +
         `  LATCHKEY_API_KEY=${server.bootstrapSecret}\n\n`,
     );

@@ -25,9 +25,9 @@ export const errorCatalogue = {
   rate_limited: { status: 429, message: 'Too many requests.' },
   refresh_unavailable: { status: 503, message: 'The provider could not refresh the token now.' },
   not_ready: { status: 503, message: 'The database is not reachable.' },
-  master_key_missing: {
+  master_key_error: {
     status: 503,
-    message: 'A stored secret needs a master key this server was not given.',
+    message: 'A stored secret cannot be opened with the master keys this server was given.',
   },
   internal_error: { status: 500, message: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { status: number; message: string }>;

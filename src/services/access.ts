@@ -34,10 +34,11 @@ async function sharedWithCaller(
   if (account.owner_user_id !== null && account.owner_user_id === p.userId) return true;
   if (account.visibility === 'workspace') return true;
   if (account.owner_user_id === null) {
-    // Connected through a workspace key, or for an end user of the embedding product: its
-    // managers and workspace keys hold it, and an end user's account is for the product's keys.
+    // An end user's account (connected for an external_user_id) belongs to the workspace: every
+    // member may use it, by session or key alike. One connected through a workspace key, for no
+    // end user, is held by the workspace's managers and keys.
+    if (account.external_user_id !== null) return true;
     if (p.userId === null || isManager(p)) return true;
-    if (account.external_user_id !== null && p.via === 'api_key') return true;
   }
   if (p.userId === null) return false;
   return (await sharedWith()).includes(p.userId);

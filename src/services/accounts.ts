@@ -65,8 +65,8 @@ export class AccountService {
   ) {}
 
   async list(p: Principal, q: ListQuery): Promise<Page<AccountView>> {
-    requireScope(p, 'accounts:read');
-    if (q.include_credentials) requireScope(p, 'credentials:read');
+    // credentials:read covers the accounts it reads, so a key may carry that scope alone.
+    requireScope(p, q.include_credentials ? 'credentials:read' : 'accounts:read');
     const { accounts } = this.deps;
 
     let appId: string | undefined;
@@ -79,9 +79,7 @@ export class AccountService {
       oauthAppId: q.oauth_app_id,
       externalUserId: q.external_user_id,
       visibleTo:
-        p.userId === null || isManager
-          ? undefined
-          : { userId: p.userId, includeEndUsers: p.via === 'api_key' },
+        p.userId === null || isManager ? undefined : { userId: p.userId, includeEndUsers: true },
       limit: q.limit + 1,
       after: q.after ? decodeCursor(q.after) : undefined,
       before: q.before ? decodeCursor(q.before) : undefined,
@@ -135,7 +133,7 @@ export class AccountService {
     id: string,
     opts: { includeCredentials: boolean; minTtlSeconds?: number },
   ): Promise<AccountView> {
-    requireScope(p, 'accounts:read');
+    requireScope(p, opts.includeCredentials ? 'credentials:read' : 'accounts:read');
     const account = await this.visible(p, id);
     if (!opts.includeCredentials) return this.view(account);
 
@@ -172,7 +170,8 @@ export class AccountService {
       case 'transient':
       case 'misconfigured': {
         const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
-        throw new ApiError('refresh_unavailable', `The refresh failed: ${result.reason}.`, {
+        const why = result.reason.replace(/^refresh failing: /, '');
+        throw new ApiError('refresh_unavailable', `The refresh failed (${why}).`, {
           headers: { 'retry-after': String(seconds) },
           data: await this.view(result.account),
         });
@@ -277,7 +276,9 @@ export class AccountService {
         if (valid) return account; // still usable, if shorter-lived than asked
         if (result.kind === 'no_refresh_token') return this.expireWithoutRefresh(account);
         const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
-        throw new ApiError('refresh_unavailable', `The token expired and ${result.reason}.`, {
+        const why = result.reason.replace(/^refresh failing: /, '');
+        const message = `The token expired and could not be refreshed just now (${why}).`;
+        throw new ApiError('refresh_unavailable', message, {
           headers: { 'retry-after': String(seconds) },
         });
       }

@@ -38,9 +38,9 @@ interface Verified {
 }
 
 /**
- * How long a verified key is trusted without reading it again. A revocation in this process
- * takes effect at once (the entry is dropped); one made through another process sharing the
- * database, or a membership change, within this time.
+ * How long a verified key is trusted without reading it again. A revocation, a removal from the
+ * workspace or a role change made in this process takes effect at once (the entry is dropped);
+ * one made through another process sharing the database, within this time.
  */
 const verifiedTtlMs = 1_000;
 
@@ -166,6 +166,13 @@ export class ApiKeyService {
       ip: meta.ip,
       userAgent: meta.userAgent,
     };
+  }
+
+  /** Drops what is remembered of a person's keys: their role or membership just changed. */
+  forgetUser(userId: string): void {
+    for (const [hash, verified] of this.verified) {
+      if (verified.key.user_id === userId) this.verified.delete(hash);
+    }
   }
 
   /**

@@ -27,10 +27,9 @@ export function openCredentials(
   try {
     return JSON.parse(open(keyring, sealed, context(accountId))) as StoredCredentials;
   } catch (err) {
-    // An operator's mistake (a master key left out), not a bug: say so, and which key.
-    if (err instanceof VaultError && err.reason === 'unknown_key') {
-      throw new ApiError('master_key_missing', err.message);
-    }
+    // An operator's mistake (a master key left out or mistyped), not the caller's: a 503 that
+    // says so. A value altered in the database ends here too; the log keeps the reason.
+    if (err instanceof VaultError) throw new ApiError('master_key_error', err.message);
     throw err;
   }
 }

@@ -50,6 +50,7 @@ export function createServices({ store, keyring, config, clock, log, wire }: Ser
   const fingerprint = fingerprinter(keyring);
   const metrics = createMetrics();
   const audit = new AuditLog(repos.audit, clock, log);
+  const apiKeys = new ApiKeyService(repos.identity, clock, audit);
   const apps = new AppService(repos.apps, clock, {
     allowInsecureProviders: config.allowInsecureProviders,
   });
@@ -82,8 +83,9 @@ export function createServices({ store, keyring, config, clock, log, wire }: Ser
     providers,
     engine,
     scheduler,
-    apiKeys: new ApiKeyService(repos.identity, clock, audit),
+    apiKeys,
     ...createPeopleServices({
+      onMemberChanged: (userId) => apiKeys.forgetUser(userId),
       store,
       identity: repos.identity,
       auditRepo: repos.audit,

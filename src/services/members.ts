@@ -34,6 +34,8 @@ export class MemberService {
       clock: Clock;
       publicUrl: string;
       invitationTtlMs: number;
+      /** Called when a person's rights here change, so cached credentials checks are dropped. */
+      onMemberChanged?: (userId: string) => void;
     },
   ) {}
 
@@ -90,6 +92,7 @@ export class MemberService {
     if (target.role === 'owner' && role !== 'owner') await this.keepAnOwner(p.workspaceId);
 
     await this.deps.members.setRole(p.workspaceId, userId, role);
+    this.deps.onMemberChanged?.(userId);
     this.deps.audit.record({
       workspaceId: p.workspaceId,
       action: 'member.role_changed',
@@ -109,6 +112,7 @@ export class MemberService {
     if (target.role === 'owner') await this.keepAnOwner(p.workspaceId);
 
     await this.deps.members.remove(p.workspaceId, userId);
+    this.deps.onMemberChanged?.(userId);
     this.deps.audit.record({
       workspaceId: p.workspaceId,
       action: 'member.removed',

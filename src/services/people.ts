@@ -25,6 +25,7 @@ export function createPeopleServices(deps: {
   config: Config;
   clock: Clock;
   log: Logger;
+  onMemberChanged?: (userId: string) => void;
 }) {
   const { store, identity, auditRepo, audit, config, clock, log } = deps;
   const members = new MemberRepository(store.db);
@@ -49,6 +50,7 @@ export function createPeopleServices(deps: {
       clock,
       publicUrl: config.publicUrl,
       invitationTtlMs: config.auth.invitationTtlMs,
+      onMemberChanged: deps.onMemberChanged,
     }),
     auditEvents: new AuditEventService(auditRepo, audit),
     accountAccess: new AccountAccessService({

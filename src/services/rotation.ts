@@ -132,18 +132,36 @@ export async function sealedKeyCensus(
 }
 
 /**
- * The key ids of the first `perColumn` sealed values of each sealed column: a quick check at
- * start-up that the keyring can open what is stored (a full census reads every row).
+ * A quick check at start-up that the keyring opens what is stored: over the first `perColumn`
+ * sealed values of each column, the key ids it lacks, and those it has but whose key does not
+ * open a value sealed under that id (a wrong secret under the right id). A full census would
+ * read every row; a sample catches the usual mistakes at once.
  */
-export async function sealedKeySample(
+export async function checkSealedSample(
   db: Kysely<Database>,
+  keyring: Keyring,
   perColumn = 1000,
-): Promise<Set<string>> {
-  const ids = new Set<string>();
+): Promise<{ missing: string[]; wrong: string[] }> {
+  const missing = new Set<string>();
+  const checked = new Map<string, boolean>();
   for (const target of sealedColumns) {
-    for (const row of await readBatch(db, target, '', perColumn)) ids.add(sealedKeyId(row.value));
+    for (const row of await readBatch(db, target, '', perColumn)) {
+      const id = sealedKeyId(row.value);
+      if (!keyring.find(id)) missing.add(id);
+      else if (!checked.has(id)) checked.set(id, opens(keyring, row, target));
+    }
   }
-  return ids;
+  const wrong = [...checked].filter(([, ok]) => !ok).map(([id]) => id);
+  return { missing: [...missing], wrong };
+}
+
+function opens(keyring: Keyring, row: Row, target: SealedColumn): boolean {
+  try {
+    open(keyring, row.value, { rowId: row.key, field: target.column });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // The three tables differ in names only; Kysely cannot type a query over a table chosen at

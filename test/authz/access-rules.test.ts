@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { testDialects } from '../support/stores.ts';
-import { buildWorld, call, connectAccount, keyCaller, type World } from './world.ts';
+import {
+  buildWorld,
+  call,
+  connectAccount,
+  invite,
+  keyCaller,
+  makeKey,
+  type World,
+} from './world.ts';
 
 for (const dialect of testDialects()) {
   describe(`who reads which credentials (${dialect})`, () => {
@@ -30,9 +38,30 @@ for (const dialect of testDialects()) {
       assert.ok(!list.body.data.some((a: any) => a.id === workspaceAccount));
     });
 
-    it('gives end users’ accounts to the product’s keys, not to members’ sessions', async () => {
-      assert.equal((await read(world.people.memberNoShare, endUserAccount)).status, 404);
+    it('gives end users’ accounts to every member alike, by session or by key', async () => {
+      const member = world.people.memberNoShare;
+      assert.equal((await read(member, endUserAccount)).status, 200);
+      assert.equal((await read(world.callers['memberKey:admin'], endUserAccount)).status, 200);
       assert.equal((await read(world.callers['key:admin'], endUserAccount)).status, 200);
+      const list = await call(world.lk, member, 'GET', '/v1/accounts?include_credentials=1');
+      const entry = list.body.data.find((a: any) => a.id === endUserAccount);
+      assert.ok(entry?.credentials?.api_key);
+    });
+
+    it('never lets a member’s key read what the member’s session may not', async () => {
+      const session = world.people.memberNoShare;
+      const key = world.callers['memberKey:admin'];
+      for (const id of [workspaceAccount, ownersAccount, endUserAccount]) {
+        const bySession = await read(session, id);
+        const byKey = await read(key, id);
+        assert.equal(byKey.status, bySession.status, id);
+      }
+      const sessionList = await call(world.lk, session, 'GET', '/v1/accounts');
+      const keyList = await call(world.lk, key, 'GET', '/v1/accounts');
+      assert.deepEqual(
+        keyList.body.data.map((a: any) => a.id).sort(),
+        sessionList.body.data.map((a: any) => a.id).sort(),
+      );
     });
 
     it('does not let the workspace key read a person’s private account', async () => {
@@ -49,6 +78,20 @@ for (const dialect of testDialects()) {
       assert.equal(entry.credentials, undefined);
       const mine = list.body.data.find((a: any) => a.id === workspaceAccount);
       assert.ok(mine.credentials.api_key);
+    });
+
+    it('stops a removed member’s key at once', async () => {
+      const leaver = await invite(world.lk, world.people.owner, 'leaver', 'member');
+      const key = keyCaller('leaver key', await makeKey(world.lk, leaver, ['admin']));
+      assert.equal((await call(world.lk, key, 'GET', '/v1/accounts')).status, 200);
+      const removed = await call(
+        world.lk,
+        world.people.owner,
+        'DELETE',
+        `/v1/workspace/members/${leaver.userId}`,
+      );
+      assert.equal(removed.status, 204);
+      assert.equal((await call(world.lk, key, 'GET', '/v1/accounts')).status, 401);
     });
 
     it('lets only an OAuth client’s creator or a manager delete it', async () => {

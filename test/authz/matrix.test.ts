@@ -106,6 +106,13 @@ const rules: Rule[] = [
   },
   {
     method: 'GET',
+    url: '/v1/accounts',
+    variant: 'include_credentials=1',
+    expect: '401  200  200  200  200  200  403  200  403  403  200  200',
+    cell: () => ({ path: '/v1/accounts?include_credentials=1' }),
+  },
+  {
+    method: 'GET',
     url: '/v1/accounts/:id',
     expect: '401  404  404  200  200  200  200  403  403  403  200  404',
     cell: () => ({ path: `/v1/accounts/${x}` }),
@@ -114,7 +121,7 @@ const rules: Rule[] = [
     method: 'GET',
     url: '/v1/accounts/:id',
     variant: 'include_credentials=1',
-    expect: '401  404  404  200  200  403  403  403  403  403  200  404',
+    expect: '401  404  404  200  200  403  403  200  403  403  200  404',
     cell: () => ({ path: `/v1/accounts/${x}?include_credentials=1` }),
   },
   {

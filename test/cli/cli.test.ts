@@ -132,6 +132,44 @@ describe('the latchkey CLI against a running server', () => {
       assert.match(result.stderr, /Open this link to connect weather/);
     });
 
+    it('reconnects an end user’s account through a link made for that end user', async () => {
+      await lk.api('POST', '/v1/apps', {
+        name_slug: 'forecast',
+        name: 'Forecast',
+        auth_type: 'keys',
+        fields: [{ name: 'api_key', label: 'API key' }],
+      });
+      const made = await lk.api('POST', '/v1/connect/tokens', {
+        app: 'forecast',
+        external_user_id: 'cust-9',
+      });
+      const first = await fetch(`${lk.url}/v1/connect/link`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: made.body.data.token, api_key: 'made-up-old' }),
+      });
+      const accountId = /apn_[\w-]+/.exec(await first.text())![0];
+
+      const child = startCli(server, ['connect', 'forecast', '--reconnect', accountId]);
+      const done = finished(child);
+      const link = await lineMatching(child, /^http:\/\/\S+\/v1\/connect\/link\?token=ctok_/);
+      const posted = await fetch(`${lk.url}/v1/connect/link`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          token: new URL(link).searchParams.get('token'),
+          account_id: accountId,
+          api_key: 'made-up-new',
+        }),
+      });
+      assert.equal(posted.status, 200, await posted.text());
+      const result = await done;
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, new RegExp(`Reconnected ${accountId}`));
+      const read = await lk.api('GET', `/v1/accounts/${accountId}?include_credentials=1`);
+      assert.equal(read.body.data.credentials.api_key, 'made-up-new');
+    });
+
     it('connects an OAuth account through the provider, with JSON lines for scripts', async () => {
       const child = startCli(server, ['connect', 'acme', '--json', '--poll-interval', '200']);
       const done = finished(child);

@@ -6,7 +6,7 @@ import { startServer } from '../../src/server.ts';
 import { startTestLatchkey } from '../support/latchkey.ts';
 
 describe('master keys at start-up', () => {
-  it('refuses to start without a key that stored secrets need, and names it', async () => {
+  it('refuses to start without the keys stored secrets need, or with a wrong one, naming it', async () => {
     const first = randomBytes(32).toString('base64');
     const lk = await startTestLatchkey({ env: { LATCHKEY_MASTER_KEYS: `k1:${first}` } });
     const client = await lk.api('POST', '/v1/oauth_apps', {
@@ -26,7 +26,12 @@ describe('master keys at start-up', () => {
     const other = `k2:${randomBytes(32).toString('base64')}`;
     await assert.rejects(
       startServer({ config: loadConfig({ ...env, LATCHKEY_MASTER_KEYS: other }), listen: false }),
-      /sealed with master key\(s\) k1/,
+      /master key "k1" is not given/,
+    );
+    const wrong = `k1:${randomBytes(32).toString('base64')}`;
+    await assert.rejects(
+      startServer({ config: loadConfig({ ...env, LATCHKEY_MASTER_KEYS: wrong }), listen: false }),
+      /master key "k1" does not open what was sealed with it/,
     );
 
     // With the old key listed after the new one, it starts.

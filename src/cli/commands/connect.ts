@@ -31,11 +31,13 @@ export function registerConnect(program: Command): void {
 
         // Accounts that exist before the link is used are not the one we wait for.
         const known = opts.reconnect ? new Set<string>() : await accountIds(client, query);
-        const before = opts.reconnect ? (await client.accounts.get(opts.reconnect)).updated_at : '';
+        const target = opts.reconnect ? await client.accounts.get(opts.reconnect) : undefined;
+        const before = target?.updated_at ?? '';
 
+        // A link reconnects only an account of its own end user: take the account's.
         const token = await client.admin.createConnectToken({
           app,
-          external_user_id: opts.externalUserId,
+          external_user_id: opts.externalUserId ?? target?.external_user_id ?? undefined,
           oauth_app_id: opts.oauthAppId,
         });
         const link = new URL(token.connect_link_url);
