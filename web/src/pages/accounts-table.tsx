@@ -190,5 +190,8 @@ function sharedWith(account: Account, members: Member[]): string {
   if (account.visibility === 'workspace') return 'Everyone in the workspace';
   const named = (account.member_ids ?? []).map((id) => nameOf(members, id));
   if (named.length > 0) return named.join(', ');
-  return account.owner_user_id ? 'Only the owner' : 'Workspace admins';
+  if (account.owner_user_id) return 'Only the owner';
+  // No personal owner: an end user's account is the whole workspace's; one connected with the
+  // bootstrap key for no end user is for owners and admins.
+  return account.external_user_id ? 'Everyone in the workspace' : 'Owners and admins';
 }
