@@ -171,9 +171,9 @@ describe('the dashboard in a real browser', { skip }, () => {
     watch(member);
     await member.goto(invite.body.data.invitation_url);
     await member.getByRole('heading', { name: 'Accept invitation' }).waitFor();
-    await member.getByLabel('Name').fill(MEMBER.name);
-    await member.getByLabel('Email').fill(MEMBER.email);
-    await member.getByLabel('Password').fill(MEMBER.password);
+    await member.getByLabel('Name', { exact: true }).fill(MEMBER.name);
+    await member.getByLabel('Email', { exact: true }).fill(MEMBER.email);
+    await member.getByLabel('Password', { exact: true }).fill(MEMBER.password);
     await shot(member, '07-accept-invitation-phone');
     await member.getByRole('button', { name: 'Join workspace' }).click();
     await member.getByRole('heading', { name: 'No accounts yet' }).waitFor();
@@ -199,6 +199,44 @@ describe('the dashboard in a real browser', { skip }, () => {
     await member.getByRole('menuitem', { name: 'Refresh now' }).click();
     await member.getByText(/^Refreshed octocat@example.com/).waitFor();
     assert.equal(fixture.stats.refreshGrants, grantsBefore + 1);
+
+    // Invited to a second workspace, the member joins it with the account they are signed in to.
+    const login = await fetch(`${lk.url}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: OWNER.email, password: OWNER.password }),
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const csrf = ((await login.json()) as any).data.csrf_token as string;
+    const asOwner = async (path: string, body: unknown, workspace?: string) => {
+      const res = await fetch(lk.url + path, {
+        method: 'POST',
+        headers: {
+          cookie,
+          'x-csrf-token': csrf,
+          'content-type': 'application/json',
+          ...(workspace ? { 'x-latchkey-workspace': workspace } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+      return (await res.json()) as any;
+    };
+    const second = await asOwner('/v1/workspaces', { name: 'Second' });
+    const again = await asOwner(
+      '/v1/workspace/members',
+      { email: MEMBER.email, role: 'member' },
+      second.data.id,
+    );
+    await member.goto(again.data.invitation_url);
+    await member.getByRole('heading', { name: 'Accept invitation' }).waitFor();
+    await shot(member, '10-join-second-workspace-phone');
+    await member.getByRole('button', { name: 'Join workspace' }).click();
+    await member.getByText('octocat@example.com').waitFor();
+    const me = await member.evaluate(async () => (await fetch('/v1/users/me')).json());
+    assert.deepEqual(me.data.workspaces.map((w: any) => w.name).sort(), [
+      'Default workspace',
+      'Second',
+    ]);
     await memberContext.close();
   });
 

@@ -111,7 +111,7 @@ function PublicPage(props: { place: Place; signedIn: boolean; onSignedIn: () => 
   }
   // Invitation links read `/signup?invitation=…` (the members service makes them).
   const invited = place.params.has('invitation') || place.path === '/invite';
-  if (invited) return <AcceptInvitationPage place={place} onDone={done} />;
+  if (invited) return <AcceptInvitationPage place={place} signedIn={signedIn} onDone={done} />;
   if (place.path === '/signup') return <SignUpPage onDone={done} />;
   return <SignInPage place={place} onDone={done} />;
 }

@@ -151,8 +151,15 @@ export function SignUpPage({ onDone }: { onDone: () => Promise<void> }) {
   );
 }
 
-/** The page an invitation link opens: `/invite?token=…`. */
-export function AcceptInvitationPage(props: { place: Place; onDone: () => Promise<void> }) {
+/**
+ * The page an invitation link opens (`/signup?invitation=…` or `/invite?token=…`): someone new
+ * creates an account; someone who has one joins with it, signed in already or by signing in here.
+ */
+export function AcceptInvitationPage(props: {
+  place: Place;
+  signedIn: boolean;
+  onDone: () => Promise<void>;
+}) {
   const token = props.place.params.get('token') ?? props.place.params.get('invitation');
   if (!token) {
     return (
@@ -165,10 +172,74 @@ export function AcceptInvitationPage(props: { place: Place; onDone: () => Promis
     );
   }
 
+  if (props.signedIn) {
+    return (
+      <AuthCard title="Accept invitation">
+        <p>You were invited to another Latchkey workspace. Join it with the account you use now.</p>
+        <JoinForm token={token} signIn={false} onDone={props.onDone} />
+      </AuthCard>
+    );
+  }
+
   return (
     <AuthCard title="Accept invitation">
       <p>You were invited to a Latchkey workspace. Create your account to join it.</p>
       <SignUpForm invitation={token} action="Join workspace" onDone={props.onDone} />
+      <h2>Already have an account here?</h2>
+      <JoinForm token={token} signIn onDone={props.onDone} />
     </AuthCard>
+  );
+}
+
+/** Joins the invitation's workspace with an existing account, signing in first if asked to. */
+function JoinForm(props: { token: string; signIn: boolean; onDone: () => Promise<void> }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      if (props.signIn) {
+        const { data } = await api.post<SignedIn>('/v1/auth/login', { email, password });
+        rememberSignedIn(data.csrf_token);
+      }
+      await api.post('/v1/auth/accept_invitation', { invitation: props.token });
+      await props.onDone();
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} class="stack">
+      {props.signIn && (
+        <>
+          <Field
+            label="Your email"
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onValue={setEmail}
+          />
+          <Field
+            label="Your password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onValue={setPassword}
+          />
+        </>
+      )}
+      <FormError error={error} />
+      <button type="submit" class={props.signIn ? '' : 'primary'} disabled={busy}>
+        {busy ? 'Joining…' : props.signIn ? 'Sign in and join' : 'Join workspace'}
+      </button>
+    </form>
   );
 }
