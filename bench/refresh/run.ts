@@ -8,7 +8,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import SQLite from 'better-sqlite3';
-import { sql } from 'kysely';
 import pg from 'pg';
 import { sealCredentials } from '../../src/services/credentials.ts';
 import { openStore, migrate, sqlitePath, type Dialect, type Store } from '../../src/store/db.ts';
@@ -170,9 +169,10 @@ async function dueQueryTimes(dialect: Dialect): Promise<void> {
   const store = openStore(database.url);
   try {
     await migrate(store);
-    await sql`insert into workspaces (id, name, created_at) values ('ws_bench', 'bench', 0)`.execute(
-      store.db,
-    );
+    await store.db
+      .insertInto('workspaces')
+      .values({ id: 'ws_bench', name: 'bench', created_at: 0 })
+      .execute();
     const repo = new AccountRepository(store.db);
     const base = Date.now();
     let have = 0;

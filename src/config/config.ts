@@ -7,7 +7,7 @@ export interface Config {
   readonly port: number;
   readonly dataDir: string;
   readonly databaseUrl: string;
-  /** `LATCHKEY_MASTER_KEYS` (id:base64,…), `LATCHKEY_MASTER_KEY` (base64), or null: use the file. */
+  /** `LATCHKEY_MASTER_KEYS` (id:base64,…) and `LATCHKEY_MASTER_KEY` (base64); null: the file. */
   readonly masterKeys: string | null;
   readonly masterKey: string | null;
   readonly publicUrl: string;

@@ -30,7 +30,7 @@ for (const dialect of testDialects()) {
     const read = (caller: Parameters<typeof call>[1], id: string) =>
       call(world.lk, caller, 'GET', `/v1/accounts/${id}?include_credentials=1`);
 
-    it('keeps the workspace’s private accounts from members, and gives them to managers', async () => {
+    it('keeps the workspace’s private accounts from members, not from managers', async () => {
       assert.equal((await read(world.people.memberNoShare, workspaceAccount)).status, 404);
       assert.equal((await read(world.people.admin, workspaceAccount)).status, 200);
       assert.equal((await read(world.people.owner, workspaceAccount)).status, 200);

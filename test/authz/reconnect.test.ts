@@ -59,7 +59,7 @@ for (const dialect of testDialects()) {
       assert.equal(res.body.code, 'account_not_found');
     });
 
-    it('lets a connect token for the same external user reconnect that user’s account', async () => {
+    it('lets a token for the same end user reconnect that user’s account', async () => {
       const member = world.people.memberShared;
       const external = await connectAccount(world.lk, world.people.owner, undefined, {}, 'cust-7');
       assert.equal((await reconnect(world, member, external, 'cust-7')).status, 302);

@@ -41,7 +41,7 @@ describe('one account’s trouble stays with that account', () => {
     await fake?.close();
   });
 
-  it('lists every account with credentials where it can, and says why where it cannot', async () => {
+  it('lists every account, with credentials where it can and why not where not', async () => {
     const res = await lk.api('GET', '/v1/accounts?include_credentials=1');
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const byId = new Map(res.body.data.map((a: any) => [a.id, a]));
@@ -76,7 +76,7 @@ describe('one account’s trouble stays with that account', () => {
     assert.match(res.body.error, /3 account/);
   });
 
-  it('apps cannot take a built-in slug or look like an id; apps without auth need no link', async () => {
+  it('keeps built-in and id-like slugs, and needs no link for an app without auth', async () => {
     const fields = [{ name: 'api_key', label: 'Key' }];
     const taken = await lk.api('POST', '/v1/apps', {
       name_slug: 'github',

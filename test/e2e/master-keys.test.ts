@@ -6,7 +6,7 @@ import { startServer } from '../../src/server.ts';
 import { startTestLatchkey } from '../support/latchkey.ts';
 
 describe('master keys at start-up', () => {
-  it('refuses to start without the keys stored secrets need, or with a wrong one, naming it', async () => {
+  it('refuses to start without a key stored secrets need, or a wrong one, naming it', async () => {
     const first = randomBytes(32).toString('base64');
     const lk = await startTestLatchkey({ env: { LATCHKEY_MASTER_KEYS: `k1:${first}` } });
     const client = await lk.api('POST', '/v1/oauth_apps', {

@@ -44,7 +44,7 @@ for (const dialect of testDialects()) {
     return Buffer.concat(parts);
   }
 
-  describe(`connect an OAuth account and read fresh credentials (oidc-provider, ${dialect})`, () => {
+  describe(`connect an OAuth account, read fresh credentials (${dialect})`, () => {
     let fixture: OidcFixture;
     let lk: TestLatchkey;
     let accountId: string;
@@ -70,7 +70,7 @@ for (const dialect of testDialects()) {
       await fixture?.close();
     });
 
-    it('connects through the provider with state and PKCE, then redirects with the id', async () => {
+    it('connects through the provider, then redirects with the account id', async () => {
       accountId = await connectOAuthAccount(lk);
       assert.equal(fixture.stats.authorizationCodeGrants, 1);
     });

@@ -59,7 +59,7 @@ describe('three processes on one PostgreSQL', { skip: !enabled }, () => {
     await db?.drop();
   });
 
-  it('refreshes each account exactly once per expiry and never serves an expired token', async () => {
+  it('refreshes once per account per expiry, never serving an expired token', async () => {
     const [first] = procs;
     const app = await first!.api('POST', '/v1/apps', {
       name_slug: 'acme',
