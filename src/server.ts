@@ -37,7 +37,7 @@ export interface StartOptions {
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { config } = opts;
   const clock = opts.clock ?? systemClock;
-  const log = createLogger(config.logLevel, opts.logDestination);
+  const { log, requestLog } = createLogger(config.logLevel, opts.logDestination);
   log.info({ config: maskedConfig(config) }, 'starting latchkey');
 
   const keys = loadKeyring(config);
@@ -89,7 +89,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     log,
     intervalMs: 10 * 60_000,
   });
-  const app = await buildHttpApp({ config, services, store, log });
+  const app = await buildHttpApp({ config, services, store, log, requestLog });
   let url = config.publicUrl;
   if (opts.listen !== false) {
     url = await app.listen({ host: config.host, port: config.port });

@@ -32,14 +32,16 @@ export interface HttpDeps {
   services: Services;
   store: Store;
   log: Logger;
+  /** Writes the one line per request (see plugins/request-log.ts); `log` by default. */
+  requestLog?: Logger;
 }
 
 /** The HTTP API of API.md on Fastify: routes over services, one JSON error shape. */
-export async function buildHttpApp({ config, services, store, log }: HttpDeps) {
+export async function buildHttpApp({ config, services, store, log, requestLog }: HttpDeps) {
   const app = Fastify({
     loggerInstance: log,
     bodyLimit: config.bodyLimitBytes,
-    logController: new OneLineRequestLog(),
+    logController: new OneLineRequestLog(requestLog ?? log),
     genReqId: newRequestId,
     requestIdHeader: false,
     trustProxy: false,

@@ -5,8 +5,9 @@ import pino, { type DestinationStream, type Logger } from 'pino';
  * API keys and cookies) and never the query string (it carries connect tokens and OAuth codes).
  * Known secret fields are redacted as a second line of defence.
  */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino(
+export function createLogger(level: string, destination?: DestinationStream): Loggers {
+  const stream = destination ?? stdoutDestination();
+  const log = pino(
     {
       level,
       base: { service: 'latchkey' },
@@ -32,8 +33,19 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         err: pino.stdSerializers.err,
       },
     },
-    destination ?? stdoutDestination(),
+    stream,
   );
+  // The one line per request has a fixed shape built from the method, path and status only, so
+  // it skips the redaction pass, which costs a busy read path about a sixth of its throughput.
+  const requestLog = pino({ level, base: { service: 'latchkey' } }, stream);
+  return { log, requestLog };
+}
+
+export interface Loggers {
+  /** Everything the service logs, with known secret fields redacted. */
+  log: Logger;
+  /** The per-request line only: `{ reqId, req: { method, path }, res: { status }, ms }`. */
+  requestLog: Logger;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 
 /**
  * One log line per request, when it completes (method, path without query, status, time),
@@ -6,6 +7,10 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
  * strings are never logged (see src/lib/log.ts).
  */
 export class OneLineRequestLog extends LogController {
+  constructor(private readonly requestLog: Logger) {
+    super();
+  }
+
   override incomingRequest(): void {}
 
   override requestCompleted(
@@ -13,8 +18,14 @@ export class OneLineRequestLog extends LogController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): void {
-    const line = { req: request, res: reply, ms: Math.round(reply.elapsedTime * 10) / 10 };
-    if (error) reply.log.error({ ...line, err: error }, 'request errored');
-    else reply.log.info(line, 'request completed');
+    const ms = Math.round(reply.elapsedTime * 10) / 10;
+    if (error) {
+      reply.log.error({ req: request, res: reply, ms, err: error }, 'request errored');
+      return;
+    }
+    if (!this.requestLog.isLevelEnabled('info')) return;
+    const req = { method: request.method, path: request.url.split('?')[0] };
+    const line = { reqId: request.id, req, res: { status: reply.statusCode }, ms };
+    this.requestLog.info(line, 'request completed');
   }
 }
