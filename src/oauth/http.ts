@@ -3,6 +3,12 @@ import type { WireOptions } from './types.ts';
 /** The default budget for one request to a provider, body included. */
 export const DEFAULT_TIMEOUT_MS = 15_000;
 
+/**
+ * The largest answer read from a provider. Token, userinfo and discovery answers are a few
+ * kilobytes; a proxy or a broken endpoint streaming more must not grow our memory unbounded.
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
 /** What came back, or why nothing did. */
 export type HttpResult =
   | { ok: true; status: number; headers: Headers; body: string; receivedAt: number }
@@ -20,9 +26,14 @@ export async function send(url: string, init: RequestInit, opts: WireOptions): P
 
   try {
     const response = await doFetch(url, { ...init, redirect: 'manual', signal });
-    // TODO(first provider seen streaming junk): cap the body size, because text() buffers
-    // whatever arrives until the timeout; token answers are a few kilobytes.
-    const body = await response.text();
+    const body = await readCapped(response, MAX_BODY_BYTES);
+    if (body === null) {
+      return {
+        ok: false,
+        reason: 'network_error',
+        description: `the answer was larger than ${MAX_BODY_BYTES} bytes`,
+      };
+    }
 
     return {
       ok: true,
@@ -34,6 +45,25 @@ export async function send(url: string, init: RequestInit, opts: WireOptions): P
   } catch (cause) {
     return failure(cause);
   }
+}
+
+/** The body as text, or null once it passes `limit` bytes (the rest is not read). */
+async function readCapped(response: Response, limit: number): Promise<string | null> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 // The message names the failure and its system code, never the request (which holds secrets).

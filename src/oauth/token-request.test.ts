@@ -123,6 +123,22 @@ describe('grant_type=refresh_token', () => {
     assert.match('error' in outcome ? (outcome.error.description ?? '') : '', /ECONNREFUSED/);
   });
 
+  it('stops reading an answer over the size cap, and reads it as transient', () =>
+    withFake(
+      [
+        {
+          status: 200,
+          headers: { 'Content-Type': 'text/html' },
+          body: 'x'.repeat(2 * 1024 * 1024),
+        },
+      ],
+      async (fake) => {
+        const outcome = await refreshGrant(provider(fake.url), client, { refreshToken: 'rt-1' });
+        assert.equal(outcome.kind, 'transient');
+        assert.match('error' in outcome ? (outcome.error.description ?? '') : '', /larger than/);
+      },
+    ));
+
   it('does not follow redirects, and reads them as transient', () =>
     withFake(
       [{ status: 302, headers: { Location: 'https://elsewhere.example/' }, body: '' }],
