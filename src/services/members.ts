@@ -25,6 +25,15 @@ const view = (m: MemberRecord): MemberView => ({ ...m, created_at: toIso(m.creat
  * Who belongs to the workspace. Owners and admins invite, change roles and remove; only an
  * owner makes or unmakes an owner; the last owner can be neither demoted nor removed.
  */
+export interface InvitationView {
+  id: string;
+  email: string;
+  role: Role;
+  created_by: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
 export class MemberService {
   constructor(
     private readonly deps: {
@@ -77,10 +86,39 @@ export class MemberService {
       details: { invitation_id: id, email, role: input.role },
     });
     return {
+      id,
       invitation: token,
       invitation_url: `${this.deps.publicUrl}/signup?invitation=${encodeURIComponent(token)}`,
       expires_at: toIso(expiresAt)!,
     };
+  }
+
+  /** Pending invitations (owners and admins); the links themselves cannot be shown again. */
+  async invitations(p: Principal): Promise<InvitationView[]> {
+    requireManager(p, 'see invitations');
+    const rows = await this.deps.members.pendingInvitations(p.workspaceId, this.deps.clock.now());
+    return rows.map((r) => ({
+      id: r.id,
+      email: r.email,
+      role: r.role,
+      created_by: r.created_by,
+      created_at: toIso(r.created_at)!,
+      expires_at: toIso(r.expires_at)!,
+    }));
+  }
+
+  /** Withdraws an invitation that was not used yet; its link stops working at once. */
+  async revokeInvitation(p: Principal, id: string): Promise<void> {
+    requireManager(p, 'withdraw invitations');
+    if (!(await this.deps.members.deleteInvitation(p.workspaceId, id))) {
+      throw new ApiError('not_found', `No pending invitation "${id}".`);
+    }
+    this.deps.audit.record({
+      workspaceId: p.workspaceId,
+      action: 'invitation.revoked',
+      actor: actorOf(p),
+      details: { invitation_id: id },
+    });
   }
 
   async setRole(p: Principal, userId: string, role: Role): Promise<MemberView> {

@@ -268,6 +268,22 @@ const rules: Rule[] = [
     }),
   },
   {
+    method: 'GET',
+    url: '/v1/workspace/invitations',
+    expect: '401  200  403  403  200  200  403  403  403  403  200  403',
+    cell: () => ({ path: '/v1/workspace/invitations' }),
+  },
+  {
+    method: 'DELETE',
+    url: '/v1/workspace/invitations/:id',
+    expect: '401  404  403  403  204  204  403  403  403  403  204  403',
+    async cell(w) {
+      const body = { email: uniqueEmail('withdrawn'), role: 'member' };
+      const made = await call(w.lk, w.people.owner, 'POST', '/v1/workspace/members', body);
+      return { path: `/v1/workspace/invitations/${made.body.data.id}` };
+    },
+  },
+  {
     method: 'PATCH',
     url: '/v1/workspace/members/:user_id',
     expect: '401  404  403  403  200  200  403  403  403  403  200  403',

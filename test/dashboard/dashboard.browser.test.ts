@@ -264,7 +264,14 @@ describe('the dashboard in a real browser', { skip }, () => {
   it('shows members and the audit log', async () => {
     await page.getByRole('link', { name: 'Members' }).click();
     await page.getByRole('cell', { name: MEMBER.email }).waitFor();
+    await page.getByLabel('Email to invite').fill('pat@example.com');
+    await page.getByRole('button', { name: 'Create invitation link' }).click();
+    await page.getByRole('rowheader', { name: 'pat@example.com' }).waitFor();
     await shot(page, '11-members');
+    await page.getByRole('button', { name: 'Withdraw the invitation for pat@example.com' }).click();
+    await page.getByText('Withdrew the invitation for pat@example.com.').waitFor();
+    const pending = await lk.api('GET', '/v1/workspace/invitations');
+    assert.deepEqual(pending.body.data, []);
 
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.locator('tbody').getByText('account.connected').first().waitFor();

@@ -17,6 +17,18 @@ const memberSchema = {
   },
 } as const;
 
+const invitationSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    email: { type: 'string' },
+    role,
+    created_by: { type: ['string', 'null'] },
+    created_at: timestamp,
+    expires_at: timestamp,
+  },
+} as const;
+
 const userIdParam = {
   type: 'object',
   properties: { user_id: { type: 'string', minLength: 1, maxLength: 200 } },
@@ -78,6 +90,7 @@ export function memberRoutes(app: FastifyInstance, services: Services): void {
               data: {
                 type: 'object',
                 properties: {
+                  id: { type: 'string' },
                   invitation: { type: 'string' },
                   invitation_url: { type: 'string' },
                   expires_at: timestamp,
@@ -92,6 +105,56 @@ export function memberRoutes(app: FastifyInstance, services: Services): void {
     async (request, reply) => {
       const data = await services.members.invite(principalOf(request), request.body);
       return reply.status(201).send({ data });
+    },
+  );
+
+  app.get(
+    '/v1/workspace/invitations',
+    {
+      config: auth,
+      schema: {
+        tags: ['workspace'],
+        summary: 'Invitations not used yet (owner or admin); their links are not shown again',
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              data: { type: 'array', items: invitationSchema },
+              page_info: { type: 'object', additionalProperties: true },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const data = await services.members.invitations(principalOf(request));
+      const count = data.length;
+      return {
+        data,
+        page_info: { count, total_count: count, start_cursor: null, end_cursor: null },
+      };
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/v1/workspace/invitations/:id',
+    {
+      config: auth,
+      schema: {
+        tags: ['workspace'],
+        summary: 'Withdraw an invitation that was not used yet (owner or admin)',
+        params: {
+          type: 'object',
+          properties: { id: { type: 'string', minLength: 1, maxLength: 200 } },
+          required: ['id'],
+        },
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await services.members.revokeInvitation(principalOf(request), request.params.id);
+      return reply.status(204).send();
     },
   );
 

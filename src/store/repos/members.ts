@@ -75,6 +75,29 @@ export class MemberRepository {
     await this.db.insertInto('invitations').values(row).execute();
   }
 
+  /** Invitations not yet used and not expired, newest first. */
+  async pendingInvitations(workspaceId: string, now: number): Promise<Invitation[]> {
+    return this.db
+      .selectFrom('invitations')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('accepted_at', 'is', null)
+      .where('expires_at', '>', now)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+  }
+
+  async deleteInvitation(workspaceId: string, id: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('invitations')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .where('accepted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
   async invitationByHash(tokenHash: string): Promise<Invitation | undefined> {
     return this.db
       .selectFrom('invitations')

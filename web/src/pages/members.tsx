@@ -9,6 +9,7 @@ import { memberId, memberName } from '../members.ts';
 import { canManage, useSession } from '../session.tsx';
 import { fromNow } from '../time.ts';
 import type { Member, Role } from '../types.ts';
+import { PendingInvitations } from './pending-invitations.tsx';
 
 interface Invited {
   email: string;
@@ -94,6 +95,14 @@ export function MembersPage() {
         </div>
       )}
 
+      {manager && (
+        <PendingInvitations
+          reload={invited.length}
+          onWithdrawn={(email) => setInvited((all) => all.filter((i) => i.email !== email))}
+        />
+      )}
+
+      <h2>People</h2>
       {error ? <ErrorState title="Could not load members" error={error} onRetry={load} /> : null}
       {!members && !error && <Loading what="members" />}
       {members && members.length === 0 && <Empty title="No members" />}
