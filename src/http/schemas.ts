@@ -63,6 +63,11 @@ export const accountSchema = {
     expires_at: timestamp,
     last_refreshed_at: timestamp,
     next_refresh_at: timestamp,
+    member_ids: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'In lists: the members the account is shared with by name.',
+    },
     credentials: {
       type: 'object',
       additionalProperties: { type: ['string', 'null'] },

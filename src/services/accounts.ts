@@ -36,6 +36,8 @@ export interface AccountView {
   last_refreshed_at: string | null;
   next_refresh_at: string | null;
   credentials?: Record<string, string | null>;
+  /** In lists: the members the account is shared with by name (see PUT …/access). */
+  member_ids?: string[];
 }
 
 export interface ListQuery {
@@ -89,10 +91,12 @@ export class AccountService {
     const page = q.before ? rows.slice(-q.limit) : rows.slice(0, q.limit);
     const total = await accounts.count(filter);
 
+    // Whom each account is shared with by name, for the whole page in one query.
+    const shares = await accounts.sharesFor(page.map((row) => row.id));
     const data: AccountView[] = [];
     for (const row of page) {
       const entry = q.include_credentials ? await this.listEntry(p, row) : await this.view(row);
-      if (entry) data.push(entry);
+      if (entry) data.push({ ...entry, member_ids: shares.get(row.id) ?? [] });
     }
     const first = page[0];
     const last = page[page.length - 1];

@@ -80,6 +80,23 @@ for (const dialect of testDialects()) {
       assert.ok(mine.credentials.api_key);
     });
 
+    it('lists whom each account is shared with by name', async () => {
+      const shared = { visibility: 'private', member_ids: [world.people.memberShared.userId] };
+      const put = await call(
+        world.lk,
+        world.people.owner,
+        'PUT',
+        `/v1/accounts/${ownersAccount}/access`,
+        shared,
+      );
+      assert.equal(put.status, 200, JSON.stringify(put.body));
+      const list = await call(world.lk, world.people.owner, 'GET', '/v1/accounts');
+      const entry = list.body.data.find((a: any) => a.id === ownersAccount);
+      assert.deepEqual(entry.member_ids, [world.people.memberShared.userId]);
+      const other = list.body.data.find((a: any) => a.id === workspaceAccount);
+      assert.deepEqual(other.member_ids, []);
+    });
+
     it('stops a removed member’s key at once', async () => {
       const leaver = await invite(world.lk, world.people.owner, 'leaver', 'member');
       const key = keyCaller('leaver key', await makeKey(world.lk, leaver, ['admin']));

@@ -164,6 +164,21 @@ export class AccountRepository {
     return rows.map((r) => r.user_id);
   }
 
+  /** The named shares of several accounts at once, by account id. */
+  async sharesFor(ids: string[]): Promise<Map<string, string[]>> {
+    const shares = new Map<string, string[]>();
+    if (ids.length === 0) return shares;
+    const rows = await this.db
+      .selectFrom('account_shares')
+      .select(['account_id', 'user_id'])
+      .where('account_id', 'in', ids)
+      .execute();
+    for (const row of rows) {
+      shares.set(row.account_id, [...(shares.get(row.account_id) ?? []), row.user_id]);
+    }
+    return shares;
+  }
+
   async setShares(id: string, userIds: string[]): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('account_shares').where('account_id', '=', id).execute();

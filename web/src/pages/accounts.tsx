@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, listAll } from '../api.ts';
+import { listAll } from '../api.ts';
 import { HEALTH_LABEL, healthOf, type Health } from '../components/health.tsx';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { notify } from '../components/toast.tsx';
@@ -26,7 +26,6 @@ export function AccountsPage({ place }: { place: Place }) {
       const all = await listAll<Account>('/v1/accounts');
       setAccounts(all);
       setLoad({ state: 'ready' });
-      void loadShares(all, replace);
     } catch (error) {
       setLoad({ state: 'error', error });
     }
@@ -164,31 +163,4 @@ export function AccountsPage({ place }: { place: Place }) {
       )}
     </section>
   );
-}
-
-/**
- * The account object does not list whom a private account is shared with by name; ask
- * /v1/accounts/:id/access for those, a few at a time, and fill the column in as answers come.
- *
- * TODO(member_ids on the account object): drop this once GET /v1/accounts carries member_ids,
- * because it costs one request per private account.
- */
-async function loadShares(
-  accounts: Account[],
-  update: (change: Partial<Account> & { id: string }) => void,
-) {
-  const pending = accounts.filter((a) => a.visibility !== 'workspace' && !a.member_ids);
-  const worker = async () => {
-    for (let next = pending.shift(); next; next = pending.shift()) {
-      try {
-        const { data } = await api.get<{ data: { member_ids: string[] } }>(
-          `/v1/accounts/${next.id}/access`,
-        );
-        update({ id: next.id, member_ids: data.member_ids });
-      } catch {
-        // Not allowed or gone: the column keeps saying "Only the owner".
-      }
-    }
-  };
-  await Promise.all([worker(), worker(), worker(), worker()]);
 }
