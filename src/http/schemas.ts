@@ -92,3 +92,17 @@ export const errorResponses = {
   429: errorSchema,
   503: errorSchema,
 } as const;
+
+/** The 200 answer of a list that always fits one page: `{ data: [item…], page_info }`. */
+export function wholeListSchema<T extends object>(item: T) {
+  return {
+    type: 'object',
+    properties: { data: { type: 'array', items: item }, page_info: pageInfoSchema },
+  } as const;
+}
+
+/** A list that always fits one page, in the list envelope: no cursor either way. */
+export function wholeList<T>(data: T[]) {
+  const count = data.length;
+  return { data, page_info: { count, total_count: count, start_cursor: null, end_cursor: null } };
+}

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services/index.ts';
 import { scopes, type Scope } from '../../services/principal.ts';
 import { principalOf } from '../plugins/auth.ts';
-import { errorResponses, idParam, timestamp } from '../schemas.ts';
+import { errorResponses, idParam, timestamp, wholeList, wholeListSchema } from '../schemas.ts';
 
 const keyProperties = {
   id: { type: 'string' },
@@ -74,24 +74,14 @@ export function apiKeyRoutes(app: FastifyInstance, services: Services): void {
         tags: ['workspace'],
         summary: 'API keys: names, prefixes, times; never a secret',
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              data: { type: 'array', items: { type: 'object', properties: keyProperties } },
-              page_info: { type: 'object', additionalProperties: true },
-            },
-          },
+          200: wholeListSchema({ type: 'object', properties: keyProperties }),
           ...errorResponses,
         },
       },
     },
     async (request) => {
       const data = await services.apiKeys.list(principalOf(request));
-      const count = data.length;
-      return {
-        data,
-        page_info: { count, total_count: count, start_cursor: null, end_cursor: null },
-      };
+      return wholeList(data);
     },
   );
 

@@ -4,7 +4,7 @@ import type { AppDefinition, CustomAppInput } from '../../services/apps.ts';
 import { requireScope } from '../../services/access.ts';
 import type { Services } from '../../services/index.ts';
 import { principalOf } from '../plugins/auth.ts';
-import { errorResponses } from '../schemas.ts';
+import { errorResponses, wholeList, wholeListSchema } from '../schemas.ts';
 
 const httpUrl = { type: 'string', minLength: 8, maxLength: 2000, pattern: '^https?://' } as const;
 const stringMap = {
@@ -87,29 +87,14 @@ export function appRoutes(app: FastifyInstance, services: Services): void {
         tags: ['apps'],
         summary: 'The built-in catalog and the workspace’s custom apps',
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              data: { type: 'array', items: appSchema },
-              page_info: { type: 'object', additionalProperties: true },
-            },
-          },
+          200: wholeListSchema(appSchema),
           ...errorResponses,
         },
       },
     },
     async (request) => {
       const p = principalOf(request);
-      const data = (await services.apps.list(p.workspaceId)).map(view);
-      return {
-        data,
-        page_info: {
-          count: data.length,
-          total_count: data.length,
-          start_cursor: null,
-          end_cursor: null,
-        },
-      };
+      return wholeList((await services.apps.list(p.workspaceId)).map(view));
     },
   );
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services/index.ts';
 import type { Role } from '../../store/schema.ts';
 import { principalOf } from '../plugins/auth.ts';
-import { errorResponses, timestamp } from '../schemas.ts';
+import { errorResponses, timestamp, wholeList, wholeListSchema } from '../schemas.ts';
 
 const role = { type: 'string', enum: ['owner', 'admin', 'member'] } as const;
 
@@ -46,24 +46,14 @@ export function memberRoutes(app: FastifyInstance, services: Services): void {
         tags: ['workspace'],
         summary: 'The members of the workspace and their roles',
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              data: { type: 'array', items: memberSchema },
-              page_info: { type: 'object', additionalProperties: true },
-            },
-          },
+          200: wholeListSchema(memberSchema),
           ...errorResponses,
         },
       },
     },
     async (request) => {
       const data = await services.members.list(principalOf(request));
-      const count = data.length;
-      return {
-        data,
-        page_info: { count, total_count: count, start_cursor: null, end_cursor: null },
-      };
+      return wholeList(data);
     },
   );
 
@@ -116,24 +106,14 @@ export function memberRoutes(app: FastifyInstance, services: Services): void {
         tags: ['workspace'],
         summary: 'Invitations not used yet (owner or admin); their links are not shown again',
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              data: { type: 'array', items: invitationSchema },
-              page_info: { type: 'object', additionalProperties: true },
-            },
-          },
+          200: wholeListSchema(invitationSchema),
           ...errorResponses,
         },
       },
     },
     async (request) => {
       const data = await services.members.invitations(principalOf(request));
-      const count = data.length;
-      return {
-        data,
-        page_info: { count, total_count: count, start_cursor: null, end_cursor: null },
-      };
+      return wholeList(data);
     },
   );
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services/index.ts';
 import type { OAuthAppInput } from '../../services/oauth-apps.ts';
 import { principalOf } from '../plugins/auth.ts';
-import { errorResponses, idParam } from '../schemas.ts';
+import { errorResponses, idParam, wholeList, wholeListSchema } from '../schemas.ts';
 
 const oauthAppSchema = {
   type: 'object',
@@ -62,24 +62,14 @@ export function oauthAppRoutes(app: FastifyInstance, services: Services): void {
           additionalProperties: false,
         },
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              data: { type: 'array', items: oauthAppSchema },
-              page_info: { type: 'object', additionalProperties: true },
-            },
-          },
+          200: wholeListSchema(oauthAppSchema),
           ...errorResponses,
         },
       },
     },
     async (request) => {
       const data = await services.oauthApps.list(principalOf(request), request.query.app);
-      const count = data.length;
-      return {
-        data,
-        page_info: { count, total_count: count, start_cursor: null, end_cursor: null },
-      };
+      return wholeList(data);
     },
   );
 
