@@ -11,10 +11,11 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { sealCredentials } from '../../src/services/credentials.ts';
 import { openStore, migrate, sqlitePath, type Dialect, type Store } from '../../src/store/db.ts';
-import { AccountRepository, type Account } from '../../src/store/repos/accounts.ts';
+import { AccountRepository } from '../../src/store/repos/accounts.ts';
 import { loadKeyring } from '../../src/vault/master-key-file.ts';
 import { fingerprinter } from '../../src/vault/fingerprint.ts';
 import { startFakeTokenEndpoint } from '../../test/support/fake-token-endpoint.ts';
+import { accountRow } from '../../test/support/account-row.ts';
 import { startTestLatchkey } from '../../test/support/latchkey.ts';
 import { createTestDatabase } from '../../test/support/stores.ts';
 import { json, registerFakeApp } from '../../test/refresh/support.ts';
@@ -62,7 +63,14 @@ async function refreshThroughput(dialect: Dialect): Promise<void> {
       const id = `apn_bench${String(i).padStart(8, '0')}`;
       const rt = `rt-${i}`;
       await repo.insert({
-        ...blankAccount(id, workspace.id, app.id, oauthApp.id, now),
+        ...accountRow(id, {
+          workspace_id: workspace.id,
+          app_id: app.id,
+          oauth_app_id: oauthApp.id,
+          token_issued_at: now,
+          created_at: now,
+          updated_at: now,
+        }),
         credentials: sealCredentials(keyring, id, { accessToken: `at-${i}`, refreshToken: rt }),
         refresh_fingerprint: fp(rt),
         expires_at: now + 60_000,
@@ -87,37 +95,6 @@ async function refreshThroughput(dialect: Dialect): Promise<void> {
     await lk.close();
     await fake.close();
   }
-}
-
-function blankAccount(id: string, ws: string, appId: string, oaId: string | null, now: number) {
-  return {
-    id,
-    workspace_id: ws,
-    app_id: appId,
-    oauth_app_id: oaId,
-    owner_user_id: null,
-    external_user_id: null,
-    external_id: null,
-    name: null,
-    visibility: 'private' as const,
-    scopes: '[]',
-    metadata: '{}',
-    credentials: Buffer.alloc(64),
-    refresh_fingerprint: null,
-    healthy: 1,
-    dead: 0,
-    error: null,
-    expires_at: null,
-    token_issued_at: now,
-    refresh_token_expires_at: null,
-    last_refreshed_at: null,
-    next_refresh_at: null,
-    refresh_failures: 0,
-    lease_owner: null,
-    lease_expires_at: null,
-    created_at: now,
-    updated_at: now,
-  } satisfies Account;
 }
 
 const HOUR = 3600_000;

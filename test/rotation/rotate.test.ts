@@ -1,3 +1,4 @@
+import { accountRow } from '../support/account-row.ts';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +9,6 @@ import { after, before, describe, it } from 'node:test';
 import { openCredentials, sealCredentials } from '../../src/services/credentials.ts';
 import { sealedKeyCensus } from '../../src/services/rotation.ts';
 import { migrate, openStore, type Store } from '../../src/store/db.ts';
-import type { Account } from '../../src/store/repos/accounts.ts';
 import { Keyring, type MasterKey } from '../../src/vault/keyring.ts';
 import { open, seal } from '../../src/vault/seal.ts';
 import { createTestDatabase, testDialects, type TestDatabase } from '../support/stores.ts';
@@ -58,35 +58,16 @@ function rotate(database: TestDatabase, dataDir: string, extra: string[] = []): 
   };
 }
 
-function accountRow(id: string, workspaceId: string, credentials: Uint8Array, i: number): Account {
-  return {
-    id,
+function rotationAccount(id: string, workspaceId: string, credentials: Uint8Array, i: number) {
+  const name = `account ${i}`;
+  return accountRow(id, {
     workspace_id: workspaceId,
     app_id: 'app_test',
-    oauth_app_id: null,
-    owner_user_id: null,
-    external_user_id: null,
-    external_id: null,
-    name: `account ${i}`,
-    visibility: 'private',
-    scopes: '[]',
-    metadata: '{}',
+    name,
     credentials,
-    refresh_fingerprint: null,
-    healthy: 1,
-    dead: 0,
-    error: null,
-    expires_at: null,
-    token_issued_at: null,
-    refresh_token_expires_at: null,
-    last_refreshed_at: null,
-    next_refresh_at: null,
-    refresh_failures: 0,
-    lease_owner: null,
-    lease_expires_at: null,
     created_at: i,
     updated_at: i,
-  };
+  });
 }
 
 for (const dialect of testDialects()) {
@@ -112,7 +93,7 @@ for (const dialect of testDialects()) {
         const id = `apn_${String(i).padStart(4, '0')}`;
         ids.push(id);
         const sealed = sealCredentials(oldOnly, id, { accessToken: `token-${i}` });
-        rows.push(accountRow(id, 'ws_rotate', sealed, i));
+        rows.push(rotationAccount(id, 'ws_rotate', sealed, i));
       }
       for (let i = 0; i < rows.length; i += 100) {
         await store.db

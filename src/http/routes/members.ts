@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services/index.ts';
 import type { Role } from '../../store/schema.ts';
 import { principalOf } from '../plugins/auth.ts';
-import { errorResponses, timestamp, wholeList, wholeListSchema } from '../schemas.ts';
+import { errorResponses, idParam, timestamp, wholeList, wholeListSchema } from '../schemas.ts';
 
 const role = { type: 'string', enum: ['owner', 'admin', 'member'] } as const;
 
@@ -124,11 +124,7 @@ export function memberRoutes(app: FastifyInstance, services: Services): void {
       schema: {
         tags: ['workspace'],
         summary: 'Withdraw an invitation that was not used yet (owner or admin)',
-        params: {
-          type: 'object',
-          properties: { id: { type: 'string', minLength: 1, maxLength: 200 } },
-          required: ['id'],
-        },
+        params: idParam,
         response: { 204: { type: 'null' }, ...errorResponses },
       },
     },

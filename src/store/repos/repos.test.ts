@@ -1,40 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { accountRow } from '../../../test/support/account-row.ts';
 import { createTestStore, testDialects } from '../../../test/support/stores.ts';
 import type { Store } from '../db.ts';
 import { AccountRepository, type Account } from './accounts.ts';
 import { ConnectRepository } from './connect.ts';
 
 function account(id: string, createdAt: number, extra: Partial<Account> = {}): Account {
-  return {
-    id,
-    workspace_id: 'ws_1',
-    app_id: 'app_1',
-    oauth_app_id: null,
-    owner_user_id: null,
-    external_user_id: null,
-    external_id: null,
-    name: null,
-    visibility: 'private',
-    scopes: '[]',
-    metadata: '{}',
-    credentials: Buffer.from([1, 2, 3]),
+  const credentials = Buffer.from([1, 2, 3]);
+  return accountRow(id, {
+    credentials,
     refresh_fingerprint: 'fp-1',
-    healthy: 1,
-    dead: 0,
-    error: null,
-    expires_at: null,
-    token_issued_at: null,
-    refresh_token_expires_at: null,
-    last_refreshed_at: null,
-    next_refresh_at: null,
-    refresh_failures: 0,
-    lease_owner: null,
-    lease_expires_at: null,
     created_at: createdAt,
-    updated_at: createdAt,
     ...extra,
-  };
+  });
 }
 
 for (const dialect of testDialects()) {
