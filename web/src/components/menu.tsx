@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 export interface MenuItem {
   label: string;
@@ -24,7 +24,9 @@ export function ActionsMenu({ label, items }: { label: string; items: MenuItem[]
     all[(index + all.length) % all.length]?.focus();
   };
 
-  useEffect(() => {
+  // A layout effect, so focus is on the first item before the menu is painted: a quick second
+  // Enter selects it instead of landing on the button again.
+  useLayoutEffect(() => {
     if (!open) return;
     focusAt(0);
     const outside = (event: MouseEvent) => {
