@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.ts';
-import { newId } from '../lib/ids.ts';
+import { newTimeOrderedId } from '../lib/ids.ts';
 import type { AuditEvent, AuditRepository } from '../store/repos/audit.ts';
 
 export interface Actor {
@@ -37,8 +37,9 @@ export class AuditLog {
   ) {}
 
   record(input: AuditInput): void {
+    const now = this.clock.now();
     this.pending.push({
-      id: newId('evt'),
+      id: newTimeOrderedId('evt', now),
       workspace_id: input.workspaceId,
       action: input.action,
       actor_type: input.actor.type,
@@ -47,7 +48,7 @@ export class AuditLog {
       ip: input.actor.ip ?? null,
       user_agent: input.actor.userAgent?.slice(0, 512) ?? null,
       details: JSON.stringify(input.details ?? {}),
-      created_at: this.clock.now(),
+      created_at: now,
     });
     if (this.pending.length >= this.opts.maxBatch) void this.flush();
     else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.opts.flushMs);
