@@ -1,4 +1,6 @@
 import { CredentialCache, type PersistentCache } from './credential-cache.ts';
+import { AccountDeadError } from './errors.ts';
+import { RefreshGate } from './refresh-gate.ts';
 import { Accounts, Admin } from './resources.ts';
 import { Transport, type RetryOptions } from './transport.ts';
 import type { Account, Credentials } from './types.ts';
@@ -20,7 +22,21 @@ export interface LatchkeyOptions {
   fetch?: typeof fetch;
   /** The clock that decides expiry, epoch ms; default Date.now. */
   now?: () => number;
+  /** Default of `withCredentials`' `forceRefreshOn`: 'unauthorized'. */
+  forceRefreshOn?: ForceRefreshOn;
+  /** At most one forced refresh per account in this many seconds (per client); default 60. */
+  forceRefreshIntervalSeconds?: number;
 }
+
+/**
+ * Which rejections let `withCredentials` ask the server to refresh a token (which needs a key
+ * with `accounts:write`) when refetching handed back the very token the upstream API rejected:
+ * - 'unauthorized': only a rejection carrying status 401, the usual "this token is no good";
+ * - 'rejected': any rejection, including 403 (often a missing scope, which a refresh does not
+ *   grant) and outcomes only your `isRejected` recognises;
+ * - 'never': no forced refresh; the retry uses whatever the server holds.
+ */
+export type ForceRefreshOn = 'unauthorized' | 'rejected' | 'never';
 
 export interface GetCredentialsOptions {
   /** The token must stay valid at least this many seconds from now; default 0. */
@@ -34,6 +50,8 @@ export interface WithCredentialsOptions extends GetCredentialsOptions {
    * `statusCode` or `response.status` (fetch, Octokit, axios, got).
    */
   isRejected?: (outcome: unknown) => boolean;
+  /** Overrides the client's `forceRefreshOn` for this call. */
+  forceRefreshOn?: ForceRefreshOn;
 }
 
 /**
@@ -47,6 +65,8 @@ export class Latchkey {
   private readonly cache: CredentialCache;
   private readonly now: () => number;
   private readonly skewMs: number;
+  private readonly forceRefreshOn: ForceRefreshOn;
+  private readonly refreshGate: RefreshGate;
 
   constructor(opts: LatchkeyOptions) {
     if (!opts.apiKey) throw new Error('Latchkey needs an apiKey.');
@@ -72,6 +92,11 @@ export class Latchkey {
       skewMs: this.skewMs,
     });
     this.accounts = new Accounts(this.http, (accountId) => this.invalidate(accountId));
+    this.forceRefreshOn = opts.forceRefreshOn ?? 'unauthorized';
+    this.refreshGate = new RefreshGate({
+      intervalMs: (opts.forceRefreshIntervalSeconds ?? 60) * 1000,
+      now: this.now,
+    });
     this.admin = new Admin(this.http);
   }
 
@@ -88,6 +113,12 @@ export class Latchkey {
    * Calls `fn` with the account's credentials. When the upstream API rejects them, drops the
    * cached copy and calls `fn` once more with credentials fetched anew; a second rejection is
    * returned (or thrown) to the caller as it is.
+   *
+   * When the server hands back the very token just rejected (revoked upstream before its
+   * expiry), it is first asked to refresh it, as `forceRefreshOn` allows and at most once per
+   * account per `forceRefreshIntervalSeconds`. A refused refresh (no `accounts:write`, no
+   * refresh token, a server without the route) only means `fn` gets the token the server has;
+   * a dead account throws AccountDeadError.
    */
   async withCredentials<T>(
     accountId: string,
@@ -97,17 +128,24 @@ export class Latchkey {
     const isRejected = opts.isRejected ?? rejectedByStatus;
     const first = await this.getCredentials(accountId, opts);
 
+    let rejection: unknown;
     try {
       const result = await fn(first);
       if (!isRejected(result)) return result;
+      rejection = result;
     } catch (error) {
       if (!isRejected(error)) throw error;
+      rejection = error;
     }
 
-    // TODO(upstream revokes tokens early): also force a refresh when the server hands back the
-    // very token just rejected, because today the retry only helps if the server's copy moved on.
     await this.cache.discard(accountId, first);
-    return fn(await this.getCredentials(accountId, opts));
+    const again = await this.getCredentials(accountId, opts);
+
+    const sameToken = first.accessToken !== null && again.accessToken === first.accessToken;
+    const mode = opts.forceRefreshOn ?? this.forceRefreshOn;
+    if (!sameToken || !forcesRefresh(mode, rejection)) return fn(again);
+
+    return fn((await this.refreshed(accountId, opts)) ?? again);
   }
 
   /** Forgets the cached credentials of one account (memory and persistent cache). */
@@ -118,6 +156,43 @@ export class Latchkey {
   /** Any other call of the API, with the client's key, retries and typed errors. */
   request<T>(method: string, path: string, options?: Parameters<Transport['request']>[2]) {
     return this.http.request<T>(method, path, options);
+  }
+
+  /**
+   * The credentials after a forced refresh of the account (this caller's, or one another
+   * caller started), or undefined when they cannot be had. Throws only AccountDeadError.
+   */
+  private async refreshed(
+    accountId: string,
+    opts: GetCredentialsOptions,
+  ): Promise<Credentials | undefined> {
+    try {
+      await this.refreshGate.run(accountId, () => this.forceRefresh(accountId));
+      // Read even when the ration was spent: a refresh that ended since this caller refetched
+      // left its token in the cache.
+      return await this.getCredentials(accountId, opts);
+    } catch (error) {
+      if (error instanceof AccountDeadError) throw error;
+      return undefined;
+    }
+  }
+
+  /**
+   * Asks the server to refresh the token now, and drops the cached copy if it did. A refusal
+   * (403, 404, 409, 503, no answer) is not an error here; a dead account is.
+   */
+  private async forceRefresh(accountId: string): Promise<void> {
+    const path = `/v1/accounts/${encodeURIComponent(accountId)}/refresh`;
+    try {
+      // No retries: a 503 refresh_unavailable with a long Retry-After is not worth the wait
+      // when the caller can go on with the token it has.
+      await this.http.request('POST', path, { retry: false });
+    } catch (error) {
+      if (!(error instanceof AccountDeadError)) return;
+      await this.invalidate(accountId);
+      throw error;
+    }
+    await this.invalidate(accountId);
   }
 
   private async fetchCredentials(accountId: string, minTtlMs: number): Promise<Credentials> {
@@ -140,6 +215,11 @@ function toCredentials(account: Account, now: number): Credentials {
     expiresAt: account.expires_at ? new Date(account.expires_at) : null,
     fetchedAt: new Date(now),
   });
+}
+
+function forcesRefresh(mode: ForceRefreshOn, rejection: unknown): boolean {
+  if (mode === 'never') return false;
+  return mode === 'rejected' || statusOf(rejection) === 401;
 }
 
 function rejectedByStatus(outcome: unknown): boolean {

@@ -1,5 +1,10 @@
 export { Latchkey } from './client.ts';
-export type { GetCredentialsOptions, LatchkeyOptions, WithCredentialsOptions } from './client.ts';
+export type {
+  ForceRefreshOn,
+  GetCredentialsOptions,
+  LatchkeyOptions,
+  WithCredentialsOptions,
+} from './client.ts';
 export type { PersistentCache } from './credential-cache.ts';
 export { encryptedCache, memoryStorage } from './encrypted-cache.ts';
 export type { EncryptedCacheOptions, KeyValueStorage } from './encrypted-cache.ts';

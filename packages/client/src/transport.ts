@@ -28,6 +28,8 @@ export interface TransportOptions {
 export interface RequestOptions {
   query?: Query;
   body?: unknown;
+  /** false: throw the first failure instead of retrying it, whatever the client's setting. */
+  retry?: boolean;
 }
 
 /**
@@ -60,6 +62,7 @@ export class Transport {
         });
       }
 
+      if (options.retry === false) throw error;
       const delay = this.retryDelay(error, method, attempt, started);
       if (delay === null) throw error;
       await new Promise((resolve) => setTimeout(resolve, delay));
