@@ -8,6 +8,7 @@ import { buildHttpApp } from './http/app.ts';
 import { bootstrapInstance } from './services/bootstrap.ts';
 import { checkSealedSample } from './services/rotation.ts';
 import { Maintenance } from './services/maintenance.ts';
+import { LoginFailureRepository } from './store/repos/login-failures.ts';
 import { SessionRepository } from './store/repos/sessions.ts';
 import { createServices, type Services } from './services/index.ts';
 import { migrate, openStore, type Store } from './store/db.ts';
@@ -85,6 +86,8 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const maintenance = new Maintenance({
     connect: services.repos.connect,
     sessions: new SessionRepository(store.db),
+    loginFailures: new LoginFailureRepository(store.db),
+    loginWindowMs: config.auth.loginLockoutMs,
     clock,
     log,
     intervalMs: 10 * 60_000,

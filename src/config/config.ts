@@ -27,8 +27,10 @@ export interface AuthConfig {
   readonly anonymousRateLimitPerMinute: number;
   /** Login and sign-up attempts a minute per IP. */
   readonly loginRateLimitPerMinute: number;
-  /** Failed logins for one email within the lockout window before it is locked. */
+  /** Failed logins of one email from one IP within the lockout window before the pair locks. */
   readonly loginMaxFailures: number;
+  /** Failed logins for one email from all IPs within the window before the email is locked. */
+  readonly loginMaxFailuresPerEmail: number;
   readonly loginLockoutMs: number;
   readonly sessionTtlMs: number;
   readonly invitationTtlMs: number;
@@ -107,6 +109,8 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
     leaseMs: read.int('LATCHKEY_REFRESH_LEASE_MS', 30000, { min: 1000 }),
   };
 
+  const loginMaxFailures = read.int('LATCHKEY_LOGIN_MAX_FAILURES', 5, { min: 1 });
+
   const config: Config = {
     host,
     port,
@@ -126,7 +130,12 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
         min: 1,
       }),
       loginRateLimitPerMinute: read.int('LATCHKEY_LOGIN_RATE_LIMIT_PER_MINUTE', 20, { min: 1 }),
-      loginMaxFailures: read.int('LATCHKEY_LOGIN_MAX_FAILURES', 5, { min: 1 }),
+      loginMaxFailures,
+      loginMaxFailuresPerEmail: read.int(
+        'LATCHKEY_LOGIN_MAX_FAILURES_PER_EMAIL',
+        loginMaxFailures * 10,
+        { min: loginMaxFailures },
+      ),
       loginLockoutMs: read.int('LATCHKEY_LOGIN_LOCKOUT_SECONDS', 900, { min: 1 }) * 1000,
       sessionTtlMs: read.int('LATCHKEY_SESSION_TTL_HOURS', 168, { min: 1 }) * 3_600_000,
       invitationTtlMs: read.int('LATCHKEY_INVITATION_TTL_HOURS', 72, { min: 1 }) * 3_600_000,

@@ -1,56 +1,70 @@
 import type { Clock } from '../lib/clock.ts';
+import type { LoginFailureRepository } from '../store/repos/login-failures.ts';
 
 export interface ThrottleOptions {
-  /** Failed logins allowed for one email within `windowMs`… */
-  maxFailures: number;
-  /** …after which that email is locked until the oldest failure leaves the window. */
+  /** Failed logins allowed for one email from one address within `windowMs`… */
+  maxFailuresPerPair: number;
+  /** …and for one email from all addresses together (much higher: see LoginThrottle). */
+  maxFailuresPerEmail: number;
+  /** A lock lasts until enough of the failures that caused it have left this window. */
   windowMs: number;
-  /** Emails tracked at once; the oldest are forgotten first. */
-  maxTracked?: number;
+}
+
+/** Why and for how long a login attempt is refused before its password is checked. */
+export interface Lock {
+  scope: 'pair' | 'email';
+  retryAfterMs: number;
 }
 
 /**
- * Slows password guessing against one account, whatever address the guesses come from (the
- * per-IP limit on the login route covers the other axis). A locked email is refused before its
- * password is checked, so a correct guess during the lock is refused too.
+ * Slows password guessing, with the failures kept in the database so that every process on it
+ * counts the same ones. Two limits:
  *
- * TODO(several server processes): the counts live in this process; each process allows its own
- * `maxFailures`, because they are not shared through the database.
+ * - per (email, client IP): `maxFailuresPerPair`. The pair is refused, even with the right
+ *   password, until its failures leave the window; a successful login clears the pair. So one
+ *   address guessing at an account locks only itself out, not the owner logging in elsewhere.
+ * - per email from all addresses: `maxFailuresPerEmail`, much higher, against a guessing run
+ *   spread over many addresses. It locks the email everywhere, owner included: that is the price
+ *   of stopping such a run.
+ *
+ * An attempt is counted as a failure before its (slow) password check and uncounted when it
+ * succeeds, so concurrent attempts in several processes see each other; only attempts that
+ * pass the check in the same few milliseconds can go over a limit together.
  */
 export class LoginThrottle {
-  private readonly failures = new Map<string, number[]>();
-
   constructor(
+    private readonly failures: LoginFailureRepository,
     private readonly clock: Clock,
     private readonly opts: ThrottleOptions,
   ) {}
 
-  /** Milliseconds until `email` may try again, or 0 when it may try now. */
-  retryAfterMs(email: string): number {
-    const recent = this.recent(email);
-    if (recent.length < this.opts.maxFailures) return 0;
-    const oldest = recent[recent.length - this.opts.maxFailures]!;
-    return Math.max(1, oldest + this.opts.windowMs - this.clock.now());
-  }
-
-  fail(email: string): void {
-    const recent = this.recent(email);
-    recent.push(this.clock.now());
-    this.failures.delete(email); // re-insert: Map order is then least recently failed first
-    this.failures.set(email, recent.slice(-this.opts.maxFailures));
-    const cap = this.opts.maxTracked ?? 100_000;
-    for (const key of this.failures.keys()) {
-      if (this.failures.size <= cap) break;
-      this.failures.delete(key);
+  /**
+   * Starts a login attempt of `email` (normalised) from `ip`: returns the lock that refuses it,
+   * or null after counting it as a failure until `succeed` says otherwise. One indexed read and,
+   * when not locked, one insert.
+   */
+  async begin(email: string, ip: string): Promise<Lock | null> {
+    const now = this.clock.now();
+    const counts = await this.failures.counts(email, ip, now - this.opts.windowMs);
+    const until = (oldest: number | null) =>
+      Math.max(1, (oldest ?? now) + this.opts.windowMs - now);
+    // With more failures than the limit (concurrent attempts), the oldest leaving the window
+    // may not unlock yet: the next attempt then gets a fresh Retry-After.
+    let lock: Lock | null = null;
+    if (counts.pair >= this.opts.maxFailuresPerPair) {
+      lock = { scope: 'pair', retryAfterMs: until(counts.pairOldest) };
     }
+    if (counts.email >= this.opts.maxFailuresPerEmail) {
+      const wait = until(counts.emailOldest);
+      if (!lock || wait > lock.retryAfterMs) lock = { scope: 'email', retryAfterMs: wait };
+    }
+    if (lock) return lock;
+    await this.failures.insert(email, ip, now);
+    return null;
   }
 
-  succeed(email: string): void {
-    this.failures.delete(email);
-  }
-
-  private recent(email: string): number[] {
-    const since = this.clock.now() - this.opts.windowMs;
-    return (this.failures.get(email) ?? []).filter((t) => t > since);
+  /** The attempt was right: forget the failures of this email from this address. */
+  async succeed(email: string, ip: string): Promise<void> {
+    await this.failures.clearPair(email, ip);
   }
 }

@@ -5,6 +5,7 @@ import { createTestStore, testDialects } from '../../test/support/stores.ts';
 import { ManualClock } from '../lib/clock.ts';
 import type { Store } from '../store/db.ts';
 import { ConnectRepository } from '../store/repos/connect.ts';
+import { LoginFailureRepository } from '../store/repos/login-failures.ts';
 import { SessionRepository } from '../store/repos/sessions.ts';
 import { Maintenance } from './maintenance.ts';
 
@@ -16,7 +17,7 @@ for (const dialect of testDialects()) {
     });
     after(() => store?.close());
 
-    it('deletes expired sessions and OAuth states, and keeps live ones', async () => {
+    it('deletes expired sessions, OAuth states and old failed logins, keeps the rest', async () => {
       const now = 10_000_000;
       const db = store.db;
       await db
@@ -55,9 +56,16 @@ for (const dialect of testDialects()) {
         .values([state('s-old', now - 1), state('s-live', now + 1)])
         .execute();
 
+      const loginFailures = new LoginFailureRepository(db);
+      const windowMs = 900_000;
+      await loginFailures.insert('old@example.test', '192.0.2.1', now - windowMs);
+      await loginFailures.insert('live@example.test', '192.0.2.1', now - windowMs + 1);
+
       await new Maintenance({
         connect: new ConnectRepository(db),
         sessions: new SessionRepository(db),
+        loginFailures,
+        loginWindowMs: windowMs,
         clock: new ManualClock(now),
         log: pino({ level: 'silent' }),
         intervalMs: 60_000,
@@ -72,6 +80,11 @@ for (const dialect of testDialects()) {
       assert.deepEqual(
         states.map((s) => s.state_hash),
         ['s-live'],
+      );
+      const failures = await db.selectFrom('login_failures').select('email').execute();
+      assert.deepEqual(
+        failures.map((f) => f.email),
+        ['live@example.test'],
       );
     });
   });

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.ts';
 import type { ConnectRepository } from '../store/repos/connect.ts';
+import type { LoginFailureRepository } from '../store/repos/login-failures.ts';
 import type { SessionRepository } from '../store/repos/sessions.ts';
 
 /**
- * Deletes what can no longer be used: expired sessions, OAuth states and old connect tokens.
+ * Deletes what can no longer be used: expired sessions, OAuth states, old connect tokens, and
+ * failed logins older than the login lockout window.
  * Runs every `intervalMs` in every process; the deletes are idempotent, so several processes
  * doing it at once is harmless.
  */
@@ -15,6 +17,9 @@ export class Maintenance {
     private readonly deps: {
       connect: ConnectRepository;
       sessions: SessionRepository;
+      loginFailures: LoginFailureRepository;
+      /** The login lockout window: failed logins older than this no longer count. */
+      loginWindowMs: number;
       clock: Clock;
       log: Logger;
       intervalMs: number;
@@ -36,6 +41,7 @@ export class Maintenance {
     try {
       await this.deps.connect.prune(now);
       await this.deps.sessions.deleteExpired(now);
+      await this.deps.loginFailures.deleteOlderThan(now - this.deps.loginWindowMs);
     } catch (err) {
       this.deps.log.warn({ err }, 'maintenance pass failed');
     }

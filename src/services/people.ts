@@ -3,6 +3,7 @@ import type { Config } from '../config/config.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Store } from '../store/db.ts';
 import { AccountRepository } from '../store/repos/accounts.ts';
+import { LoginFailureRepository } from '../store/repos/login-failures.ts';
 import type { AuditRepository } from '../store/repos/audit.ts';
 import type { IdentityRepository } from '../store/repos/identity.ts';
 import { MemberRepository } from '../store/repos/members.ts';
@@ -35,8 +36,9 @@ export function createPeopleServices(deps: {
     clock,
     config.auth.sessionTtlMs,
   );
-  const throttle = new LoginThrottle(clock, {
-    maxFailures: config.auth.loginMaxFailures,
+  const throttle = new LoginThrottle(new LoginFailureRepository(store.db), clock, {
+    maxFailuresPerPair: config.auth.loginMaxFailures,
+    maxFailuresPerEmail: config.auth.loginMaxFailuresPerEmail,
     windowMs: config.auth.loginLockoutMs,
   });
   return {

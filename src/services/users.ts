@@ -44,7 +44,7 @@ export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 /**
  * Sign-up and login. Sign-up is open only on an instance without users (that person becomes
- * the owner of the first workspace) or with an invitation; login is throttled per email.
+ * the owner of the first workspace) or with an invitation; login is throttled (LoginThrottle).
  */
 export class UserService {
   private readonly identity: IdentityRepository;
@@ -193,16 +193,22 @@ export class UserService {
     return { workspaceId: invitation.workspace_id, role: invitation.role };
   }
 
-  /** Checks a password; throttled per email, audited both ways, never says which part failed. */
+  /**
+   * Checks a password; throttled per (email, address) and per email (LoginThrottle), audited
+   * both ways, never says which part failed.
+   */
   async login(
     input: { email: string; password: string },
     meta: RequestMeta,
   ): Promise<{ user: User; session: NewSession }> {
     const email = normalizeEmail(input.email);
-    const wait = this.deps.throttle.retryAfterMs(email);
-    if (wait > 0) {
-      throw new ApiError('rate_limited', 'Too many failed logins for this email; wait a while.', {
-        headers: { 'retry-after': String(Math.ceil(wait / 1000)) },
+    const ip = meta.ip ?? 'unknown';
+    const lock = await this.deps.throttle.begin(email, ip);
+    if (lock) {
+      const where = lock.scope === 'pair' ? ' from this address' : '';
+      const message = `Too many failed logins for this email${where}; wait a while.`;
+      throw new ApiError('rate_limited', message, {
+        headers: { 'retry-after': String(Math.ceil(lock.retryAfterMs / 1000)) },
       });
     }
 
@@ -214,7 +220,7 @@ export class UserService {
     const memberships = user ? await this.identity.memberships(user.id) : [];
     const actor = { type: 'user' as const, id: user?.id ?? null, ...metaOf(meta) };
     if (!user || !ok) {
-      this.deps.throttle.fail(email);
+      // The attempt stays counted as a failure (LoginThrottle.begin).
       for (const m of memberships) {
         this.deps.audit.record({ workspaceId: m.workspace_id, action: 'auth.login_failed', actor });
       }
@@ -222,7 +228,7 @@ export class UserService {
       throw new ApiError('unauthorized', 'The email or password is wrong.');
     }
 
-    this.deps.throttle.succeed(email);
+    await this.deps.throttle.succeed(email, ip);
     for (const m of memberships) {
       this.deps.audit.record({ workspaceId: m.workspace_id, action: 'auth.login', actor });
     }

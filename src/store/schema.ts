@@ -17,6 +17,7 @@ export interface Database {
   accounts: AccountRow;
   account_shares: AccountShareRow;
   audit_events: AuditEventRow;
+  login_failures: LoginFailureRow;
 }
 
 export interface WorkspaceRow {
@@ -48,6 +49,15 @@ export interface SessionRow {
   csrf_token: string;
   created_at: number;
   expires_at: number;
+}
+
+/** One failed (or not yet checked) login of an email from an address. */
+export interface LoginFailureRow {
+  id: string;
+  /** Normalised: trimmed and lower-cased. */
+  email: string;
+  ip: string;
+  failed_at: number;
 }
 
 export interface InvitationRow {

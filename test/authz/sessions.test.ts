@@ -93,7 +93,7 @@ for (const dialect of testDialects()) {
       assert.equal((await call(lk, key, 'GET', '/v1/accounts')).status, 401);
     });
 
-    it('locks an email after repeated wrong passwords, even against the right one', async () => {
+    it('locks an email from one address after wrong passwords, even the right one', async () => {
       const attempt = (pw: string) =>
         call(lk, anonymous, 'POST', '/v1/auth/login', { email: owner.email, password: pw });
       for (let i = 0; i < 5; i++) {
