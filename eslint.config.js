@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'dist/', 'web/dist/', 'test-artifacts/'] },
+  { ignores: ['node_modules/', 'data/', 'dist/', 'web/dist/', 'test-artifacts/', '.scratch/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve, join } from 'node:path';
 import { isPostgresUrl } from '../store/db.ts';
 
@@ -18,6 +19,11 @@ export interface Config {
   readonly refresh: RefreshConfig;
   readonly bodyLimitBytes: number;
   readonly rateLimitPerMinute: number;
+  /**
+   * Reverse proxies whose `X-Forwarded-For` names the client (addresses, CIDR ranges, or
+   * `loopback` / `linklocal` / `uniquelocal`); empty: the connection's peer is the client.
+   */
+  readonly trustedProxies: readonly string[];
   readonly auth: AuthConfig;
 }
 
@@ -125,6 +131,7 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
     refresh,
     bodyLimitBytes: read.int('LATCHKEY_BODY_LIMIT_BYTES', 1024 * 1024, { min: 1024 }),
     rateLimitPerMinute: read.int('LATCHKEY_RATE_LIMIT_PER_MINUTE', 6000, { min: 1 }),
+    trustedProxies: read.proxies('LATCHKEY_TRUSTED_PROXIES'),
     auth: {
       anonymousRateLimitPerMinute: read.int('LATCHKEY_ANONYMOUS_RATE_LIMIT_PER_MINUTE', 600, {
         min: 1,
@@ -166,6 +173,18 @@ function maskUrl(url: string): string {
   } catch {
     return '***';
   }
+}
+
+const proxyKeywords = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyEntry(entry: string): boolean {
+  if (proxyKeywords.has(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const max = family === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
 }
 
 const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
@@ -223,6 +242,22 @@ class Reader {
     }
     this.problems.push(`${name} must be an http(s) URL, not "${raw}".`);
     return null;
+  }
+
+  /** A comma-separated list of proxy addresses or CIDR ranges (see Config.trustedProxies). */
+  proxies(name: string): string[] {
+    const raw = this.env[name];
+    if (!raw) return [];
+    const entries = raw.split(',').map((entry) => entry.trim());
+    const bad = entries.filter((entry) => !isProxyEntry(entry));
+    if (bad.length > 0) {
+      this.problems.push(
+        `${name} must list IP addresses or CIDR ranges (or loopback, linklocal, uniquelocal), ` +
+          `separated by commas; not ${bad.map((b) => `"${b}"`).join(', ')}.`,
+      );
+      return [];
+    }
+    return entries;
   }
 
   oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {

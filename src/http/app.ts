@@ -44,7 +44,8 @@ export async function buildHttpApp({ config, services, store, log, requestLog }:
     logController: new OneLineRequestLog(requestLog ?? log),
     genReqId: newRequestId,
     requestIdHeader: false,
-    trustProxy: false,
+    // Only the proxies the operator names may say who the client is (X-Forwarded-For).
+    trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     // Errors raised before routing (a malformed URL, say) get the same JSON shape.
     frameworkErrors: (err, request, reply) => {
       const body = { error: err.message, code: 'validation_failed', request_id: request.id };

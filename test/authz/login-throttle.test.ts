@@ -7,9 +7,9 @@ import { startTestLatchkey, type TestLatchkey } from '../support/latchkey.ts';
 import { createTestDatabase, testDialects, type TestDatabase } from '../support/stores.ts';
 import { call, password, signup, type SessionCaller } from './world.ts';
 
-// Client addresses are varied for real: the app does not trust proxy headers (trustProxy:
-// false), so each request is sent from its own loopback source address (127.0.0.0/8 is all
-// local on Linux) and the server sees that address as the client's.
+// Client addresses are varied for real: unless LATCHKEY_TRUSTED_PROXIES names a proxy, the app
+// does not trust X-Forwarded-For, so each request is sent from its own loopback source address
+// (127.0.0.0/8 is all local on Linux) and the server sees that address as the client's.
 
 interface LoginAnswer {
   status: number;
@@ -18,8 +18,14 @@ interface LoginAnswer {
   setCookie: string[] | undefined;
 }
 
-/** POST /v1/auth/login to `lk` from the source address `ip`. */
-function loginFrom(lk: TestLatchkey, ip: string, email: string, pw: string): Promise<LoginAnswer> {
+/** POST /v1/auth/login to `lk` from the source address `ip` (with `forwardedFor`, as a proxy). */
+function loginFrom(
+  lk: TestLatchkey,
+  ip: string,
+  email: string,
+  pw: string,
+  forwardedFor?: string,
+): Promise<LoginAnswer> {
   const { hostname, port } = new URL(lk.url);
   const payload = JSON.stringify({ email, password: pw });
   return new Promise((resolve, reject) => {
@@ -30,7 +36,11 @@ function loginFrom(lk: TestLatchkey, ip: string, email: string, pw: string): Pro
         localAddress: ip,
         method: 'POST',
         path: '/v1/auth/login',
-        headers: { 'content-type': 'application/json', 'content-length': payload.length },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': payload.length,
+          ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
+        },
       },
       (res) => {
         let text = '';
@@ -208,3 +218,45 @@ for (const dialect of testDialects()) {
     });
   });
 }
+
+describe('login throttle behind a trusted reverse proxy', () => {
+  const proxy = '127.0.0.20';
+  let lk: TestLatchkey;
+  let owner: SessionCaller;
+
+  before(async () => {
+    lk = await startTestLatchkey({ env: { ...throttleEnv, LATCHKEY_TRUSTED_PROXIES: proxy } });
+    owner = await signup(lk, 'owner');
+  });
+  after(() => lk.close());
+
+  const failedLogins = async () => {
+    const res = await call(lk, owner, 'GET', '/v1/audit_events?action=auth.login_failed');
+    return res.body.data.map((e: any) => e.ip) as string[];
+  };
+
+  it('takes the client from X-Forwarded-For of the named proxy: one client locks only itself', async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await loginFrom(lk, proxy, owner.email, `guess ${i}`, '203.0.113.7');
+      assert.equal(res.status, 401);
+    }
+    const locked = await loginFrom(lk, proxy, owner.email, password, '203.0.113.7');
+    assert.equal(locked.status, 429);
+    // Another client behind the same proxy is not locked out.
+    const owners = await loginFrom(lk, proxy, owner.email, password, '198.51.100.9');
+    assert.equal(owners.status, 200);
+    assert.deepEqual(await failedLogins(), ['203.0.113.7', '203.0.113.7', '203.0.113.7']);
+  });
+
+  it('ignores X-Forwarded-For from any other address, so a client cannot pick its own', async () => {
+    const stranger = '127.0.0.21';
+    for (let i = 0; i < 3; i++) {
+      const forged = `192.0.2.${i + 1}`;
+      const res = await loginFrom(lk, stranger, owner.email, `guess ${i}`, forged);
+      assert.equal(res.status, 401);
+    }
+    const locked = await loginFrom(lk, stranger, owner.email, password, '192.0.2.99');
+    assert.equal(locked.status, 429);
+    assert.deepEqual((await failedLogins()).slice(0, 3), [stranger, stranger, stranger]);
+  });
+});
