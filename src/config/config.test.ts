@@ -39,3 +39,16 @@ describe('LATCHKEY_TRUSTED_PROXIES', () => {
     assert.doesNotMatch(problems[0]!, /"10\.0\.0\.1"/);
   });
 });
+
+describe('LATCHKEY_METRICS_TOKEN', () => {
+  it('is unset by default', () => {
+    assert.equal(loadConfig({}).metricsToken, null);
+  });
+
+  it('refuses a short token without repeating it', () => {
+    const problems = problemsOf({ LATCHKEY_METRICS_TOKEN: 'short-secret' });
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /LATCHKEY_METRICS_TOKEN must be at least 16 characters/);
+    assert.equal(problems[0]!.includes('short-secret'), false);
+  });
+});

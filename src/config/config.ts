@@ -24,6 +24,8 @@ export interface Config {
    * `loopback` / `linklocal` / `uniquelocal`); empty: the connection's peer is the client.
    */
   readonly trustedProxies: readonly string[];
+  /** Bearer token `GET /metrics` asks for; null: it answers loopback clients only. */
+  readonly metricsToken: string | null;
   readonly auth: AuthConfig;
 }
 
@@ -132,6 +134,7 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
     bodyLimitBytes: read.int('LATCHKEY_BODY_LIMIT_BYTES', 1024 * 1024, { min: 1024 }),
     rateLimitPerMinute: read.int('LATCHKEY_RATE_LIMIT_PER_MINUTE', 6000, { min: 1 }),
     trustedProxies: read.proxies('LATCHKEY_TRUSTED_PROXIES'),
+    metricsToken: read.secret('LATCHKEY_METRICS_TOKEN', 16),
     auth: {
       anonymousRateLimitPerMinute: read.int('LATCHKEY_ANONYMOUS_RATE_LIMIT_PER_MINUTE', 600, {
         min: 1,
@@ -161,6 +164,7 @@ export function maskedConfig(config: Config): Record<string, unknown> {
     masterKeys: config.masterKeys ? '***' : null,
     masterKey: config.masterKey ? '***' : null,
     bootstrapApiKey: config.bootstrapApiKey ? 'lk_***' : null,
+    metricsToken: config.metricsToken ? '***' : null,
   };
 }
 
@@ -241,6 +245,16 @@ class Reader {
       // reported below
     }
     this.problems.push(`${name} must be an http(s) URL, not "${raw}".`);
+    return null;
+  }
+
+  /** A secret of at least `minLength` characters, or null when unset. */
+  secret(name: string, minLength: number): string | null {
+    const raw = this.env[name];
+    if (!raw) return null;
+    if (raw.length >= minLength && !/\s/.test(raw)) return raw;
+    // Never echo the value: it is a secret, and start-up problems are printed.
+    this.problems.push(`${name} must be at least ${minLength} characters, without spaces.`);
     return null;
   }
 

@@ -95,7 +95,7 @@ export async function buildHttpApp({ config, services, store, log, requestLog }:
 
   await registerAuth(app, services, config);
   healthRoutes(app, store);
-  metricsRoutes(app, services.metrics);
+  metricsRoutes(app, services.metrics, config.metricsToken);
   accountRoutes(app, services);
   appRoutes(app, services);
   oauthAppRoutes(app, services);
