@@ -9,6 +9,7 @@ import { newRequestId } from '../lib/ids.ts';
 import type { Services } from '../services/index.ts';
 import type { Store } from '../store/db.ts';
 import { registerAuth } from './plugins/auth.ts';
+import { shareRateLimits } from './plugins/rate-limit.ts';
 import { OneLineRequestLog } from './plugins/request-log.ts';
 import { registerRouteTable } from './plugins/route-table.ts';
 import { clientErrorHandler, registerErrorHandling } from './plugins/errors.ts';
@@ -93,6 +94,7 @@ export async function buildHttpApp({ config, services, store, log, requestLog }:
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  shareRateLimits(app, store); // before registerAuth, which sets up the rate limits
   await registerAuth(app, services, config);
   healthRoutes(app, store);
   metricsRoutes(app, services.metrics, config.metricsToken);

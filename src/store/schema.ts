@@ -18,6 +18,7 @@ export interface Database {
   account_shares: AccountShareRow;
   audit_events: AuditEventRow;
   login_failures: LoginFailureRow;
+  rate_limit_counts: RateLimitCountRow;
 }
 
 export interface WorkspaceRow {
@@ -58,6 +59,16 @@ export interface LoginFailureRow {
   email: string;
   ip: string;
   failed_at: number;
+}
+
+/** Requests counted for a rate-limit key in one fixed window, by every process together. */
+export interface RateLimitCountRow {
+  /** `key:<api key id>`, `user:<user id>`, `ip:<address>`, or a route's own key; no secrets. */
+  key: string;
+  window_start: number;
+  /** The end of the window; the row is deleted some time after. */
+  expires_at: number;
+  count: number;
 }
 
 export interface InvitationRow {
