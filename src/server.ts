@@ -49,6 +49,14 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     );
   }
 
+  if (config.publicUrlGuessed && config.host !== '127.0.0.1' && config.host !== 'localhost') {
+    log.warn(
+      { public_url: config.publicUrl },
+      'LATCHKEY_PUBLIC_URL is not set: connect links and the OAuth redirect URI use this guess; ' +
+        'set it to the address your users and providers reach',
+    );
+  }
+
   const store = openStore(config.databaseUrl);
   const ran = await migrate(store);
   if (ran.length > 0) log.info({ migrations: ran }, 'database migrated');

@@ -52,3 +52,27 @@ describe('LATCHKEY_METRICS_TOKEN', () => {
     assert.equal(problems[0]!.includes('short-secret'), false);
   });
 });
+
+describe('the public URL', () => {
+  it('is made from the host and port when not given', () => {
+    const config = loadConfig({ LATCHKEY_HOST: '192.0.2.10', LATCHKEY_PORT: '9000' });
+    assert.equal(config.publicUrl, 'http://192.0.2.10:9000');
+    assert.equal(config.publicUrlGuessed, true);
+  });
+
+  it('uses loopback, not the wildcard, when listening on every interface', () => {
+    for (const host of ['0.0.0.0', '::']) {
+      const config = loadConfig({ LATCHKEY_HOST: host, LATCHKEY_PORT: '9000' });
+      assert.equal(config.publicUrl, 'http://127.0.0.1:9000', host);
+    }
+  });
+
+  it('is LATCHKEY_PUBLIC_URL when given, without a trailing slash', () => {
+    const config = loadConfig({
+      LATCHKEY_HOST: '0.0.0.0',
+      LATCHKEY_PUBLIC_URL: 'https://latchkey.example.test/',
+    });
+    assert.equal(config.publicUrl, 'https://latchkey.example.test');
+    assert.equal(config.publicUrlGuessed, false);
+  });
+});

@@ -12,6 +12,8 @@ export interface Config {
   readonly masterKeys: string | null;
   readonly masterKey: string | null;
   readonly publicUrl: string;
+  /** True when LATCHKEY_PUBLIC_URL was not given and the public URL was made from the host. */
+  readonly publicUrlGuessed: boolean;
   readonly bootstrapApiKey: string | null;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Plain-http provider endpoints on hosts other than loopback (loopback is always allowed). */
@@ -83,7 +85,11 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
   const port = read.int('LATCHKEY_PORT', 8080, { min: 0, max: 65535, flag: flags.port });
   const dataDir = resolve(flags.dataDir ?? env.LATCHKEY_DATA_DIR ?? 'data');
   const databaseUrl = env.LATCHKEY_DATABASE_URL || join(dataDir, 'latchkey.db');
-  const publicUrl = read.url('LATCHKEY_PUBLIC_URL') ?? `http://${urlHost(host)}:${port}`;
+  // Listening on every interface says nothing about the address users reach: links made with
+  // 0.0.0.0 would not open. Loopback is a working guess, and start-up warns about it.
+  const linkHost = wildcardHosts.has(host) ? '127.0.0.1' : host;
+  const givenPublicUrl = read.url('LATCHKEY_PUBLIC_URL');
+  const publicUrl = givenPublicUrl ?? `http://${urlHost(linkHost)}:${port}`;
 
   const bootstrapApiKey = env.LATCHKEY_BOOTSTRAP_API_KEY || null;
   if (bootstrapApiKey && !/^lk_[A-Za-z0-9_-]{20,200}$/.test(bootstrapApiKey)) {
@@ -127,6 +133,7 @@ export function loadConfig(env: Env = process.env, flags: ConfigFlags = {}): Con
     masterKeys: env.LATCHKEY_MASTER_KEYS || null,
     masterKey: env.LATCHKEY_MASTER_KEY || null,
     publicUrl: publicUrl.replace(/\/+$/, ''),
+    publicUrlGuessed: givenPublicUrl === null,
     bootstrapApiKey,
     logLevel,
     allowInsecureProviders: read.bool('LATCHKEY_ALLOW_INSECURE_PROVIDERS', false),
@@ -190,6 +197,8 @@ function isProxyEntry(entry: string): boolean {
   const max = family === 4 ? 32 : 128;
   return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
 }
+
+const wildcardHosts = new Set(['0.0.0.0', '::', '[::]', '']);
 
 const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
 

@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
+import { ApiError } from '../lib/errors.ts';
 import { newRequestId } from '../lib/ids.ts';
 import type { Services } from '../services/index.ts';
 import type { Store } from '../store/db.ts';
@@ -42,6 +43,9 @@ export async function buildHttpApp({ config, services, store, log, requestLog }:
   const app = Fastify({
     loggerInstance: log,
     bodyLimit: config.bodyLimitBytes,
+    // Ids longer than the router's default (100) are still routed, so an unknown one is the
+    // resource's 404 whatever the method; idParam caps them at 1,000.
+    routerOptions: { maxParamLength: 1000 },
     logController: new OneLineRequestLog(requestLog ?? log),
     genReqId: newRequestId,
     requestIdHeader: false,
@@ -49,7 +53,9 @@ export async function buildHttpApp({ config, services, store, log, requestLog }:
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     // Errors raised before routing (a malformed URL, say) get the same JSON shape.
     frameworkErrors: (err, request, reply) => {
-      const body = { error: err.message, code: 'validation_failed', request_id: request.id };
+      // The router's message quotes the whole path, which can be kilobytes long.
+      const error = err.message.length > 300 ? `${err.message.slice(0, 300)}…` : err.message;
+      const body = { error, code: 'validation_failed', request_id: request.id };
       void (reply as FastifyReply).status(400).send(body);
     },
     // What Node refuses before routing (headers over 16 KB, a control character in one).
@@ -64,6 +70,14 @@ export async function buildHttpApp({ config, services, store, log, requestLog }:
     // Answers of the API can carry credentials: no shared cache may keep them.
     if (/^\/v1(?:[/?]|$)/.test(request.url) && !reply.hasHeader('cache-control')) {
       void reply.header('cache-control', 'no-store');
+    }
+  });
+
+  // NUL cannot be stored in PostgreSQL text (and SQLite would keep it): refuse it in any string
+  // of the path, query or body, the same way on both, before a handler sees it.
+  app.addHook('preValidation', async (request) => {
+    if (holdsNul(request.params) || holdsNul(request.query) || holdsNul(request.body)) {
+      throw new ApiError('validation_failed', 'Text must not contain the NUL character (\\u0000).');
     }
   });
 
@@ -117,6 +131,16 @@ export async function buildHttpApp({ config, services, store, log, requestLog }:
   // Last: its catch-all GET serves the dashboard's pages and never shadows a route above.
   dashboardRoutes(app);
   return app;
+}
+
+/** True when a string anywhere in `value` (a key or a value, at any depth) holds U+0000. */
+function holdsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (typeof value !== 'object' || value === null || depth > 64) return false;
+  for (const [key, item] of Object.entries(value)) {
+    if (key.includes('\u0000') || holdsNul(item, depth + 1)) return true;
+  }
+  return false;
 }
 
 /**

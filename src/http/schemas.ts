@@ -78,8 +78,19 @@ export const accountSchema = {
 
 export const idParam = {
   type: 'object',
-  properties: { id: { type: 'string', minLength: 1, maxLength: 200 } },
+  properties: { id: { type: 'string', minLength: 1, maxLength: 1000 } },
   required: ['id'],
+} as const;
+
+/** What became of a connect token (POST /v1/connect/tokens/status): null fields while unused. */
+export const connectTokenStatusSchema = {
+  type: 'object',
+  properties: {
+    expires_at: { type: 'string', format: 'date-time' },
+    used_at: timestamp,
+    account_id: { type: ['string', 'null'] },
+  },
+  required: ['expires_at', 'used_at', 'account_id'],
 } as const;
 
 /** Standard error answers for a route's `response` map. */

@@ -183,6 +183,8 @@ export class ApiKeyService {
     const key = await this.repo.apiKeyByHash(hash);
     if (!key || !timingSafeEqual(Buffer.from(key.secret_hash), Buffer.from(hash))) return null;
     if (key.revoked_at !== null) return null;
+    // An expired key is refused before it counts as used.
+    if (key.expires_at !== null && key.expires_at <= now) return null;
 
     let role: Principal['role'] = 'owner';
     if (key.user_id) {

@@ -18,7 +18,7 @@ import type { ConnectRepository, ConnectToken } from '../store/repos/connect.ts'
 import type { IdentityRepository } from '../store/repos/identity.ts';
 import type { Keyring } from '../vault/keyring.ts';
 import { open, seal } from '../vault/seal.ts';
-import { requireScope } from './access.ts';
+import { isManager, requireScope } from './access.ts';
 import type { AppDefinition, AppService } from './apps.ts';
 import type { AuditLog } from './audit.ts';
 import {
@@ -111,6 +111,7 @@ export class ConnectService {
       created_at: now,
       expires_at: expiresAt,
       used_at: null,
+      account_id: null,
     };
     await this.deps.connect.insertToken(row);
     this.deps.audit.record({
@@ -123,6 +124,30 @@ export class ConnectService {
       token,
       expires_at: new Date(expiresAt).toISOString(),
       connect_link_url: `${this.deps.publicUrl}/v1/connect/link?token=${token}`,
+    };
+  }
+
+  /**
+   * What became of a connect token, for whoever may make them in its workspace: when it
+   * expires, and once its link was used, when and which account it connected or reconnected.
+   * Unknown tokens and those of another workspace are `not_found` alike.
+   */
+  async tokenStatus(p: Principal, token: string) {
+    requireScope(p, 'accounts:write');
+    const row = token.startsWith('ctok_')
+      ? await this.deps.connect.tokenByHash(tokenHash(token))
+      : undefined;
+    // Its maker's, or a manager's, to know: a private account's id is not for other members.
+    const mayKnow =
+      row && (isManager(p) || (row.created_by !== null && row.created_by === p.userId));
+    if (!row || row.workspace_id !== p.workspaceId || !mayKnow) {
+      throw new ApiError('not_found', 'No such connect token.');
+    }
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    return {
+      expires_at: iso(row.expires_at)!,
+      used_at: iso(row.used_at),
+      account_id: row.used_at === null ? null : row.account_id,
     };
   }
 
@@ -341,7 +366,7 @@ export class ConnectService {
   }
 
   private async succeed(row: ConnectToken, account: Account): Promise<ConnectEnd> {
-    await this.deps.connect.useToken(row.id, this.deps.clock.now());
+    await this.deps.connect.useToken(row.id, this.deps.clock.now(), account.id);
     if (row.success_redirect_uri) {
       return {
         kind: 'redirect',

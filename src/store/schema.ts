@@ -131,6 +131,8 @@ export interface ConnectTokenRow {
   created_at: number;
   expires_at: number;
   used_at: number | null;
+  /** The account the link connected or reconnected; null until it is used. */
+  account_id: string | null;
 }
 
 export interface OAuthStateRow {

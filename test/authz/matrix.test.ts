@@ -46,6 +46,7 @@ interface Rule {
 
 let x = ''; // the account owned by the owner, private, shared with memberShared
 let customApp = '';
+let connectToken = ''; // an unused connect token of workspace A
 let target = ''; // a member whose role the PATCH rows set to what it already is
 
 const fresh = {
@@ -203,6 +204,14 @@ const rules: Rule[] = [
     url: '/v1/connect/tokens',
     expect: '401  404  201  201  201  201  403  403  201  403  201  201',
     cell: () => ({ path: '/v1/connect/tokens', body: { app: customApp } }),
+  },
+  {
+    // The token is workspace A's, made by its owner: its maker and the managers may ask, with
+    // accounts:write; other members learn nothing (404).
+    method: 'POST',
+    url: '/v1/connect/tokens/status',
+    expect: '401  404  404  404  200  200  403  403  200  403  200  404',
+    cell: () => ({ path: '/v1/connect/tokens/status', body: { token: connectToken } }),
   },
   {
     method: 'GET',
@@ -385,6 +394,10 @@ for (const dialect of testDialects()) {
         fields: [{ name: 'api_key', label: 'API key', secret: true }],
       });
       customApp = app.body.data.id;
+      const made = await call(w.lk, w.people.owner, 'POST', '/v1/connect/tokens', {
+        app: customApp,
+      });
+      connectToken = made.body.data.token;
     });
 
     after(() => w.lk.close());

@@ -193,6 +193,54 @@ describe('the latchkey CLI against a running server', () => {
       assert.equal(lines[1].data.credentials, undefined);
     });
 
+    it('finishes with the existing account when the same identity connects again', async () => {
+      assert.match(oauthAccount, /^apn_/);
+      const child = startCli(server, ['connect', 'acme', '--poll-interval', '200']);
+      const done = finished(child);
+      const link = await lineMatching(child, /^http:\/\/\S+\/v1\/connect\/link\?token=ctok_/);
+
+      const opened = await fetch(link, { redirect: 'manual' });
+      assert.equal(opened.status, 302);
+      const callback = await completeAuthorization(opened.headers.get('location')!);
+      const page = await fetch(callback, { redirect: 'manual' });
+      assert.match(await page.text(), new RegExp(oauthAccount));
+
+      const result = await done;
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(
+        result.stdout.trim().split('\n').at(-1),
+        `Connected ${oauthAccount} (octocat@example.com).`,
+      );
+    });
+
+    it('reports a reconnect only once its link was used, not after a refresh', async () => {
+      const args = ['connect', 'acme', '--reconnect', oauthAccount, '--poll-interval', '100'];
+      const child = startCli(server, args);
+      let exited = false;
+      const done = finished(child).finally(() => (exited = true));
+      const link = await lineMatching(child, /^http:\/\/\S+\/v1\/connect\/link\?token=ctok_/);
+
+      // A refresh changes the account's updated_at while the CLI waits: not a reconnect.
+      const refreshes = fixture.stats.refreshGrants;
+      const earlier = await lk.api('GET', `/v1/accounts/${oauthAccount}`);
+      const refreshed = await lk.api('POST', `/v1/accounts/${oauthAccount}/refresh`);
+      assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+      assert.equal(fixture.stats.refreshGrants, refreshes + 1);
+      const later = await lk.api('GET', `/v1/accounts/${oauthAccount}`);
+      assert.notEqual(later.body.data.updated_at, earlier.body.data.updated_at);
+      await sleep(1000); // ten polls
+      assert.equal(exited, false, 'the CLI ended after a refresh alone');
+
+      const opened = await fetch(link, { redirect: 'manual' });
+      assert.equal(opened.status, 302);
+      const callback = await completeAuthorization(opened.headers.get('location')!);
+      assert.equal((await fetch(callback, { redirect: 'manual' })).status, 200);
+
+      const result = await done;
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, new RegExp(`^Reconnected ${oauthAccount} \\(`, 'm'));
+    });
+
     it('gives up with exit code 8 when nobody connects in time', async () => {
       const result = await cli(['connect', 'weather', '--timeout', '1', '--poll-interval', '200']);
       assert.equal(result.code, 8);

@@ -55,6 +55,19 @@ describe('bad input gets a clear 4xx JSON error', () => {
     expectError(await raw('GET', '/v1/nothing-here'), 404, 'not_found');
   });
 
+  it('a very long id is the resource’s 404 whatever the method, a longer one 400 or 404', async () => {
+    const long = `apn_${'x'.repeat(300)}`;
+    for (const method of ['GET', 'DELETE']) {
+      expectError(await raw(method, `/v1/accounts/${long}`), 404, 'account_not_found');
+    }
+    const huge = `/v1/accounts/apn_${'x'.repeat(5000)}`;
+    for (const method of ['GET', 'DELETE']) {
+      const res = await raw(method, huge);
+      assert.ok(res.status === 400 || res.status === 404, `${method}: ${res.status}`);
+      assert.ok(res.json.error.length < 400, 'the answer does not echo the whole path');
+    }
+  });
+
   it('bad cursors and limits', async () => {
     expectError(await raw('GET', '/v1/accounts?after=!!!'), 400, 'invalid_cursor');
     expectError(await raw('GET', '/v1/accounts?after=WzEsMl0'), 400, 'invalid_cursor');

@@ -1,3 +1,5 @@
+import { useEffect, useState } from 'preact/hooks';
+
 const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
 const absolute = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -23,6 +25,22 @@ export function fromNow(iso: string | null | undefined, fallback = '—', now = 
     }
   }
   return fallback;
+}
+
+/** Whether a time has come (an expiry reached); false when there is no time. */
+export function isPast(iso: string | null | undefined, now = Date.now()): boolean {
+  if (!iso) return false;
+  const time = Date.parse(iso);
+  return !Number.isNaN(time) && time <= now;
+}
+
+/** Relative times ("in 40 minutes") drift; re-render every 30 s so they stay true. */
+export function useTick(ms = 30_000): void {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setTick((n) => n + 1), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
 }
 
 /** The full local date and time, for a tooltip next to a relative time. */

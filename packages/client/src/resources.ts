@@ -16,6 +16,15 @@ export interface AccountListQuery {
   before?: string;
 }
 
+/** What became of a connect token (`admin.connectTokenStatus`). */
+export interface ConnectTokenStatus {
+  expires_at: string;
+  /** When its link was used; null while unused. */
+  used_at: string | null;
+  /** The account its link connected or reconnected; null while unused. */
+  account_id: string | null;
+}
+
 /** `/v1/accounts`: the part of the API Pipedream's accounts endpoints share. */
 export class Accounts {
   constructor(
@@ -113,6 +122,17 @@ export class Admin {
   }): Promise<{ token: string; expires_at: string; connect_link_url: string }> {
     type Answer = { data: { token: string; expires_at: string; connect_link_url: string } };
     return (await this.http.request<Answer>('POST', '/v1/connect/tokens', { body })).data;
+  }
+
+  /**
+   * What became of a connect token this workspace made: null `used_at` and `account_id` while
+   * its link is unused; once used, the account it connected or reconnected. The token travels
+   * in the request body, never in a URL.
+   */
+  async connectTokenStatus(token: string): Promise<ConnectTokenStatus> {
+    const body = { token };
+    type Answer = { data: ConnectTokenStatus };
+    return (await this.http.request<Answer>('POST', '/v1/connect/tokens/status', { body })).data;
   }
 
   /** The answer carries the key's `secret`, shown this once. */

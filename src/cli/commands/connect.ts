@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
-import type { Account, Latchkey } from '../../../packages/client/src/index.ts';
+import {
+  ForbiddenError,
+  NotFoundError,
+  type Account,
+  type Latchkey,
+} from '../../../packages/client/src/index.ts';
 import { action } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { Progress, type Output } from '../output.ts';
@@ -17,7 +22,7 @@ interface ConnectOptions {
 export function registerConnect(program: Command): void {
   program
     .command('connect <app>')
-    .description('print a connect link for an app, then wait until the account it creates appears')
+    .description('print a connect link for an app, then wait until its link connects an account')
     .option('--external-user-id <id>', 'your product’s id for the end user')
     .option('--oauth-app-id <id>', 'connect through this OAuth client of yours')
     .option('--reconnect <account_id>', 'replace this account’s credentials, keeping its id')
@@ -27,12 +32,7 @@ export function registerConnect(program: Command): void {
     .action(
       action(async ({ client, out }, app: string, opts: ConnectOptions) => {
         const interval = Math.max(100, positiveInt(opts.pollInterval, '--poll-interval'));
-        const query = { app, externalUserId: opts.externalUserId };
-
-        // Accounts that exist before the link is used are not the one we wait for.
-        const known = opts.reconnect ? new Set<string>() : await accountIds(client, query);
         const target = opts.reconnect ? await client.accounts.get(opts.reconnect) : undefined;
-        const before = target?.updated_at ?? '';
 
         // A link reconnects only an account of its own end user: take the account's.
         const token = await client.admin.createConnectToken({
@@ -56,16 +56,13 @@ export function registerConnect(program: Command): void {
           opts.timeout === undefined
             ? linkExpiry
             : Date.now() + positiveInt(opts.timeout, '--timeout') * 1000;
+        // The token records the account its link connected: a new one, an identity that was
+        // connected already (same id, new credentials), or the reconnected one. Nothing else
+        // (a background refresh, say) ends the wait.
         const account = await waitForAccount(client, out, {
           find: async () => {
-            if (opts.reconnect) {
-              const current = await client.accounts.get(opts.reconnect);
-              return current.updated_at !== before ? current : undefined;
-            }
-            for await (const a of client.accounts.iterate({ ...query, limit: 100 })) {
-              if (!known.has(a.id)) return a;
-            }
-            return undefined;
+            const status = await client.admin.connectTokenStatus(token.token);
+            return status.account_id ? accountOrId(client, status.account_id) : undefined;
           },
           deadline,
           interval,
@@ -80,22 +77,27 @@ export function registerConnect(program: Command): void {
     );
 }
 
-async function accountIds(
+/**
+ * The connected account as the caller may see it; just its id for a caller who may connect
+ * accounts but not read them (a key with `accounts:write` only).
+ */
+async function accountOrId(
   client: Latchkey,
-  query: { app: string; externalUserId?: string },
-): Promise<Set<string>> {
-  const ids = new Set<string>();
-  for await (const account of client.accounts.iterate({ ...query, limit: 100 })) {
-    ids.add(account.id);
+  id: string,
+): Promise<Account | { id: string; name?: undefined }> {
+  try {
+    return await client.accounts.get(id);
+  } catch (err) {
+    if (err instanceof ForbiddenError || err instanceof NotFoundError) return { id };
+    throw err;
   }
-  return ids;
 }
 
-async function waitForAccount(
+async function waitForAccount<T>(
   client: Latchkey,
   out: Output,
-  opts: { find: () => Promise<Account | undefined>; deadline: number; interval: number },
-): Promise<Account> {
+  opts: { find: () => Promise<T | undefined>; deadline: number; interval: number },
+): Promise<T> {
   const progress = new Progress();
   const started = Date.now();
   if (!out.json && !process.stderr.isTTY) out.note('Waiting for the account…');

@@ -33,9 +33,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
     sendError(reply, request, {
       status: 404,
       code: 'not_found',
-      message: `No route ${request.method} ${request.url.split('?')[0]}.`,
+      message: `No route ${request.method} ${shortPath(request.url)}.`,
     }),
   );
+}
+
+/** The path of a URL for a message: without the query, and cut short when it is long. */
+function shortPath(url: string): string {
+  const path = url.split('?')[0] ?? '';
+  return path.length > 200 ? `${path.slice(0, 200)}…` : path;
 }
 
 /** Maps any error to its status, code and sentence; logs the ones that are our fault. */

@@ -5,7 +5,7 @@ import type { Services } from '../../services/index.ts';
 import { principalOf } from '../plugins/auth.ts';
 import { describeError, sendError, type ErrorAnswer } from '../plugins/errors.ts';
 import { errorPage, keysForm, resultPage } from '../pages.ts';
-import { errorResponses } from '../schemas.ts';
+import { connectTokenStatusSchema, errorResponses } from '../schemas.ts';
 
 const redirectUri = { type: 'string', maxLength: 2000, pattern: '^https?://' } as const;
 
@@ -90,6 +90,31 @@ export function connectRoutes(app: FastifyInstance, services: Services): void {
       const data = await services.connect.createToken(principalOf(request), request.body);
       return reply.status(201).send({ data });
     },
+  );
+
+  // The token goes in the body, not the path: paths are logged, and the token is a secret.
+  app.post<{ Body: { token: string } }>(
+    '/v1/connect/tokens/status',
+    {
+      config: { auth: true },
+      schema: {
+        tags: ['connect'],
+        summary: 'What became of a connect token: when it was used, and which account it connected',
+        body: {
+          type: 'object',
+          required: ['token'],
+          additionalProperties: false,
+          properties: { token: { type: 'string', minLength: 1, maxLength: 200 } },
+        },
+        response: {
+          200: { type: 'object', properties: { data: connectTokenStatusSchema } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => ({
+      data: await services.connect.tokenStatus(principalOf(request), request.body.token),
+    }),
   );
 
   app.get<{ Querystring: { token: string; account_id?: string } }>(

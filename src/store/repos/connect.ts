@@ -23,11 +23,14 @@ export class ConnectRepository {
     return this.db.selectFrom('connect_tokens').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** Marks a connect token used; false when it already was (single use, race-safe). */
-  async useToken(id: string, now: number): Promise<boolean> {
+  /**
+   * Marks a connect token used and records the account it connected; false when it already was
+   * used (single use, race-safe).
+   */
+  async useToken(id: string, now: number, accountId: string): Promise<boolean> {
     const result = await this.db
       .updateTable('connect_tokens')
-      .set({ used_at: now })
+      .set({ used_at: now, account_id: accountId })
       .where('id', '=', id)
       .where('used_at', 'is', null)
       .executeTakeFirst();

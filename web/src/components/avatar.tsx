@@ -1,9 +1,11 @@
+import { UserText } from './user-text.tsx';
+
 /** A letter avatar for an app, coloured from its slug: no remote images, works offline. */
 export function AppAvatar({ name, slug }: { name: string; slug: string }) {
   const letter = (name.trim()[0] ?? '?').toUpperCase();
   return (
     <span class="avatar" aria-hidden="true" style={{ backgroundColor: colourOf(slug) }}>
-      {letter}
+      <UserText>{letter}</UserText>
     </span>
   );
 }

@@ -11,7 +11,8 @@ export function Dialog({
   children,
   wide = false,
 }: {
-  title: string;
+  /** Plain text, or built with `isolate` when it carries user-supplied text. */
+  title: ComponentChildren;
   onClose: () => void;
   children: ComponentChildren;
   wide?: boolean;
@@ -56,7 +57,7 @@ export function Confirm({
   onClose,
   children,
 }: {
-  title: string;
+  title: ComponentChildren;
   action: string;
   busy: boolean;
   onConfirm: () => void;

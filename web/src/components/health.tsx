@@ -1,4 +1,5 @@
 import type { Account } from '../types.ts';
+import { UserText } from './user-text.tsx';
 
 export type Health = 'healthy' | 'retrying' | 'dead';
 
@@ -19,7 +20,9 @@ export function HealthBadge({ account }: { account: Account }) {
   return (
     <div class="health">
       <span class={`badge badge-${health}`}>{HEALTH_LABEL[health]}</span>
-      {health !== 'healthy' && account.error && <span class="health-error">{account.error}</span>}
+      {health !== 'healthy' && account.error && (
+        <UserText class="health-error">{account.error}</UserText>
+      )}
       {health === 'dead' && !account.error && (
         <span class="health-error">The provider no longer accepts this grant.</span>
       )}

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { Link, type Place } from '../router.tsx';
 import { useSession } from '../session.tsx';
+import { UserText } from './user-text.tsx';
 
 const NAV = [
   { href: '/accounts', label: 'Accounts' },
@@ -46,17 +47,17 @@ export function Layout({ place, children }: { place: Place; children: ComponentC
                 onChange={(e) => void switchWorkspace((e.target as HTMLSelectElement).value)}
               >
                 {session.workspaces.map((w) => (
-                  <option key={w.id} value={w.id}>
+                  <option key={w.id} value={w.id} dir="auto">
                     {w.name}
                   </option>
                 ))}
               </select>
             </label>
           ) : (
-            <span class="muted workspace-name">{session.workspace?.name}</span>
+            <UserText class="muted workspace-name">{session.workspace?.name}</UserText>
           )}
           <span class="user" title={session.user.email}>
-            {session.user.name || session.user.email}
+            <UserText>{session.user.name || session.user.email}</UserText>
           </span>
           <button type="button" onClick={() => void signOut()}>
             Sign out

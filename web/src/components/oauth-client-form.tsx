@@ -4,6 +4,7 @@ import type { App, OAuthClient } from '../types.ts';
 import { CopyButton } from './copy.tsx';
 import { Field } from './field.tsx';
 import { FormError } from './states.tsx';
+import { UserText } from './user-text.tsx';
 
 export const callbackUrl = () => `${location.origin}/v1/connect/callback`;
 
@@ -41,8 +42,8 @@ export function OAuthClientForm(props: {
   return (
     <form class="stack card" onSubmit={submit} aria-label={`New OAuth client for ${app.name}`}>
       <p>
-        Register an OAuth application at {app.name} with this redirect URI, then paste its client ID
-        and secret here:
+        Register an OAuth application at <UserText>{app.name}</UserText> with this redirect URI,
+        then paste its client ID and secret here:
       </p>
       <p class="copy-line">
         <code>{callbackUrl()}</code>

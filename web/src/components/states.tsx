@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { ApiFailure } from '../api.ts';
+import { UserText } from './user-text.tsx';
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -25,7 +26,9 @@ export function ErrorState({
   return (
     <div class="state state-error" role="alert">
       <h2>{title}</h2>
-      <p>{message}</p>
+      <p>
+        <UserText>{message}</UserText>
+      </p>
       {failure?.status === 403 && <p>Ask an owner or admin of this workspace for access.</p>}
       {failure?.requestId && (
         <p class="muted">
@@ -41,7 +44,13 @@ export function ErrorState({
   );
 }
 
-export function Empty({ title, children }: { title: string; children?: ComponentChildren }) {
+export function Empty({
+  title,
+  children,
+}: {
+  title: ComponentChildren;
+  children?: ComponentChildren;
+}) {
   return (
     <div class="state state-empty">
       <h2>{title}</h2>
@@ -56,7 +65,7 @@ export function FormError({ error }: { error: unknown }) {
   const message = error instanceof Error ? error.message : String(error);
   return (
     <p class="form-error" role="alert">
-      {message}
+      <UserText>{message}</UserText>
     </p>
   );
 }

@@ -1,16 +1,20 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 
 interface Toast {
   id: number;
-  text: string;
+  text: ComponentChildren;
   kind: 'ok' | 'error';
 }
 
 let next = 1;
 let push: (toast: Toast) => void = () => undefined;
 
-/** Shows a short confirmation (or failure) in a polite live region for a few seconds. */
-export function notify(text: string, kind: Toast['kind'] = 'ok'): void {
+/**
+ * Shows a short confirmation (or failure) in a polite live region for a few seconds. A message
+ * that carries user-supplied text is built with `isolate` (components/user-text.tsx).
+ */
+export function notify(text: ComponentChildren, kind: Toast['kind'] = 'ok'): void {
   push({ id: next++, text, kind });
 }
 

@@ -3,6 +3,7 @@ import { api } from '../api.ts';
 import { Dialog } from '../components/dialog.tsx';
 import { FormError } from '../components/states.tsx';
 import { notify } from '../components/toast.tsx';
+import { isolate, UserText } from '../components/user-text.tsx';
 import { memberId, memberName } from '../members.ts';
 import type { Account, Member } from '../types.ts';
 
@@ -49,7 +50,7 @@ export function AccessDialog(props: {
         visibility: data.visibility ?? body.visibility,
         member_ids: data.member_ids ?? body.member_ids,
       });
-      notify(`Saved who can use ${account.name ?? account.id}.`);
+      notify(isolate`Saved who can use ${account.name ?? account.id}.`);
     } catch (err) {
       setError(err);
       setBusy(false);
@@ -57,7 +58,7 @@ export function AccessDialog(props: {
   };
 
   return (
-    <Dialog title={`Manage access to ${account.name ?? account.id}`} onClose={props.onClose}>
+    <Dialog title={isolate`Manage access to ${account.name ?? account.id}`} onClose={props.onClose}>
       <form onSubmit={save} class="dialog-body stack">
         <fieldset>
           <legend>Who can use this account</legend>
@@ -102,7 +103,12 @@ export function AccessDialog(props: {
                 onChange={(e) => toggle(memberId(m), (e.target as HTMLInputElement).checked)}
               />
               <span>
-                {memberName(m)} <span class="muted">{m.name ? m.email : ''}</span>
+                <UserText>{memberName(m)}</UserText>{' '}
+                {m.name && (
+                  <span class="muted">
+                    <UserText>{m.email}</UserText>
+                  </span>
+                )}
               </span>
             </label>
           ))}

@@ -1,4 +1,5 @@
-import { useEffect, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { startConnect } from '../connect-flow.ts';
 import { AppAvatar } from '../components/avatar.tsx';
@@ -7,9 +8,10 @@ import { Confirm } from '../components/dialog.tsx';
 import { HealthBadge } from '../components/health.tsx';
 import { ActionsMenu } from '../components/menu.tsx';
 import { notify } from '../components/toast.tsx';
+import { isolate, isolatedList, UserText } from '../components/user-text.tsx';
 import { nameOf } from '../members.ts';
 import { canManage, useSession } from '../session.tsx';
-import { exactTime, fromNow } from '../time.ts';
+import { exactTime, fromNow, useTick } from '../time.ts';
 import type { Account, Member } from '../types.ts';
 import { AccessDialog } from './access-dialog.tsx';
 
@@ -19,15 +21,6 @@ interface TableProps {
   highlight: string | null;
   onChanged: (account: Account) => void;
   onDeleted: (id: string) => void;
-}
-
-/** Relative times ("in 40 minutes") drift; re-render every 30 s so they stay true. */
-function useTick(ms = 30_000): void {
-  const [, setTick] = useState(0);
-  useEffect(() => {
-    const timer = setInterval(() => setTick((n) => n + 1), ms);
-    return () => clearInterval(timer);
-  }, [ms]);
 }
 
 export function AccountsTable(props: TableProps) {
@@ -73,13 +66,15 @@ function AccountRow({
   const mayManage = canManage(session.workspace?.role) || account.owner_user_id === session.user.id;
 
   const refresh = async () => {
-    notify(`Refreshing ${label}…`);
+    notify(isolate`Refreshing ${label}…`);
     try {
       const { data } = await api.post<{ data: Account }>(`/v1/accounts/${account.id}/refresh`);
       onChanged(data);
-      notify(`Refreshed ${label}. The new token expires ${fromNow(data.expires_at, 'never')}.`);
+      notify(
+        isolate`Refreshed ${label}. The new token expires ${fromNow(data.expires_at, 'never')}.`,
+      );
     } catch (error) {
-      notify(`Could not refresh ${label}: ${(error as Error).message}`, 'error');
+      notify(isolate`Could not refresh ${label}: ${(error as Error).message}`, 'error');
     }
   };
 
@@ -91,7 +86,7 @@ function AccountRow({
         accountId: account.id,
       });
     } catch (error) {
-      notify(`Could not start reconnecting: ${(error as Error).message}`, 'error');
+      notify(isolate`Could not start reconnecting: ${(error as Error).message}`, 'error');
     }
   };
 
@@ -101,18 +96,20 @@ function AccountRow({
       await api.delete(`/v1/accounts/${account.id}`);
       setDialog(null);
       onDeleted(account.id);
-      notify(`Deleted ${label}.`);
+      notify(isolate`Deleted ${label}.`);
     } catch (error) {
-      notify(`Could not delete ${label}: ${(error as Error).message}`, 'error');
+      notify(isolate`Could not delete ${label}: ${(error as Error).message}`, 'error');
       setBusy(false);
     }
   };
 
-  const owner = account.owner_user_id
-    ? nameOf(members, account.owner_user_id)
-    : account.external_user_id
-      ? `End user ${account.external_user_id}`
-      : 'The workspace';
+  const owner = account.owner_user_id ? (
+    <UserText>{nameOf(members, account.owner_user_id)}</UserText>
+  ) : account.external_user_id ? (
+    isolate`End user ${account.external_user_id}`
+  ) : (
+    'The workspace'
+  );
 
   return (
     <tr id={`account-${account.id}`} class={highlight === account.id ? 'highlight' : undefined}>
@@ -120,8 +117,12 @@ function AccountRow({
         <div class="account-cell">
           <AppAvatar name={account.app.name} slug={account.app.name_slug} />
           <div>
-            <div class="account-name">{label}</div>
-            <div class="muted small">{account.app.name}</div>
+            <div class="account-name">
+              <UserText>{label}</UserText>
+            </div>
+            <div class="muted small">
+              <UserText>{account.app.name}</UserText>
+            </div>
           </div>
         </div>
       </th>
@@ -168,16 +169,17 @@ function AccountRow({
         )}
         {dialog === 'delete' && (
           <Confirm
-            title={`Delete ${label}?`}
+            title={isolate`Delete ${label}?`}
             action="Delete account"
             busy={busy}
             onConfirm={() => void remove()}
             onClose={() => setDialog(null)}
           >
             <p>
-              Latchkey destroys this account's stored credentials and asks {account.app.name} to
-              revoke them where it can. Programs that read it by ID will get 404. This cannot be
-              undone; connecting again creates a new account with a new ID.
+              Latchkey destroys this account's stored credentials and asks{' '}
+              <UserText>{account.app.name}</UserText> to revoke them where it can. Programs that
+              read it by ID will get 404. This cannot be undone; connecting again creates a new
+              account with a new ID.
             </p>
           </Confirm>
         )}
@@ -186,10 +188,10 @@ function AccountRow({
   );
 }
 
-function sharedWith(account: Account, members: Member[]): string {
+function sharedWith(account: Account, members: Member[]): ComponentChildren {
   if (account.visibility === 'workspace') return 'Everyone in the workspace';
   const named = (account.member_ids ?? []).map((id) => nameOf(members, id));
-  if (named.length > 0) return named.join(', ');
+  if (named.length > 0) return isolatedList(named);
   if (account.owner_user_id) return 'Only the owner';
   // No personal owner: an end user's account is the whole workspace's; one connected with the
   // bootstrap key for no end user is for owners and admins.

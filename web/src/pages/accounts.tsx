@@ -3,6 +3,7 @@ import { listAll } from '../api.ts';
 import { HEALTH_LABEL, healthOf, type Health } from '../components/health.tsx';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { notify } from '../components/toast.tsx';
+import { UserText, isolate } from '../components/user-text.tsx';
 import { useMembers } from '../members.ts';
 import { Link, navigate, type Place } from '../router.tsx';
 import type { Account } from '../types.ts';
@@ -44,7 +45,7 @@ export function AccountsPage({ place }: { place: Place }) {
   useEffect(() => {
     const found = accounts.find((a) => a.id === highlight);
     if (!found) return;
-    notify(`Connected ${found.app.name} account ${found.name ?? found.id}.`);
+    notify(isolate`Connected ${found.app.name} account ${found.name ?? found.id}.`);
     document.getElementById(`account-${found.id}`)?.scrollIntoView({ block: 'center' });
   }, [highlight, load.state]);
 
@@ -82,9 +83,9 @@ export function AccountsPage({ place }: { place: Place }) {
 
       {connectError && (
         <div class="notice notice-error" role="alert">
-          Connecting did not finish ({connectError.replaceAll('_', ' ')}). Try again from{' '}
-          <Link href="/connect">Connect</Link>; if it keeps failing, check the OAuth client's ID,
-          secret and redirect URI under <Link href="/apps">Apps</Link>.
+          Connecting did not finish (<UserText>{connectError.replaceAll('_', ' ')}</UserText>). Try
+          again from <Link href="/connect">Connect</Link>; if it keeps failing, check the OAuth
+          client's ID, secret and redirect URI under <Link href="/apps">Apps</Link>.
         </div>
       )}
 
@@ -103,7 +104,7 @@ export function AccountsPage({ place }: { place: Place }) {
           <select value={app} onChange={(e) => setApp((e.target as HTMLSelectElement).value)}>
             <option value="">All apps</option>
             {apps.map(([slug, name]) => (
-              <option key={slug} value={slug}>
+              <option key={slug} value={slug} dir="auto">
                 {name}
               </option>
             ))}

@@ -1,15 +1,29 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useId, useState } from 'preact/hooks';
 import { api, listAll } from '../api.ts';
 import { CopyButton } from '../components/copy.tsx';
 import { Confirm, Dialog } from '../components/dialog.tsx';
 import { Field } from '../components/field.tsx';
 import { Empty, ErrorState, FormError, Loading } from '../components/states.tsx';
 import { notify } from '../components/toast.tsx';
-import { exactTime, fromNow } from '../time.ts';
+import { isolate, UserText } from '../components/user-text.tsx';
+import { exactTime, fromNow, isPast, useTick } from '../time.ts';
 import { SCOPES, type ApiKey } from '../types.ts';
 
-/** API keys for programs: created with scopes, the secret shown once, revoked by id. */
+/** How long a new key works; `expires_in` in seconds, none for a key that never expires. */
+const LIFETIMES = [
+  { label: 'Never', seconds: 0 },
+  { label: '7 days', seconds: 7 * 86_400 },
+  { label: '30 days', seconds: 30 * 86_400 },
+  { label: '90 days', seconds: 90 * 86_400 },
+  { label: '1 year', seconds: 365 * 86_400 },
+] as const;
+
+/**
+ * API keys for programs: created with scopes and an optional expiry, the secret shown once,
+ * revoked by id. An expired key is listed (until revoked) and marked "Expired" in words.
+ */
 export function ApiKeysPage() {
+  useTick();
   const [keys, setKeys] = useState<ApiKey[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [creating, setCreating] = useState(false);
@@ -28,10 +42,10 @@ export function ApiKeysPage() {
     try {
       await api.delete(`/v1/api_keys/${key.id}`);
       setKeys((all) => (all ?? []).filter((k) => k.id !== key.id));
-      notify(`Revoked ${key.name}. Programs using it now get 401.`);
+      notify(isolate`Revoked ${key.name}. Programs using it now get 401.`);
       setRevoking(null);
     } catch (err) {
-      notify(`Could not revoke ${key.name}: ${(err as Error).message}`, 'error');
+      notify(isolate`Could not revoke ${key.name}: ${(err as Error).message}`, 'error');
     } finally {
       setBusy(false);
     }
@@ -84,6 +98,7 @@ export function ApiKeysPage() {
                 <th scope="col">Scopes</th>
                 <th scope="col">Created</th>
                 <th scope="col">Last used</th>
+                <th scope="col">Expires</th>
                 <th scope="col">
                   <span class="visually-hidden">Actions</span>
                 </th>
@@ -91,9 +106,9 @@ export function ApiKeysPage() {
             </thead>
             <tbody>
               {live.map((key) => (
-                <tr key={key.id}>
+                <tr key={key.id} class={isPast(key.expires_at) ? 'expired' : undefined}>
                   <th scope="row" data-label="Name">
-                    {key.name}
+                    <UserText>{key.name}</UserText>
                   </th>
                   <td data-label="Key">
                     <code>{key.prefix ? `${key.prefix}…` : key.id}</code>
@@ -105,9 +120,20 @@ export function ApiKeysPage() {
                   <td data-label="Last used" title={exactTime(key.last_used_at)}>
                     {fromNow(key.last_used_at, 'Never')}
                   </td>
+                  <td data-label="Expires" title={exactTime(key.expires_at)}>
+                    {isPast(key.expires_at) ? (
+                      <span class="badge badge-dead">Expired</span>
+                    ) : (
+                      fromNow(key.expires_at, 'Never')
+                    )}
+                  </td>
                   <td class="actions">
                     <button type="button" onClick={() => setRevoking(key)}>
-                      Revoke<span class="visually-hidden"> {key.name}</span>
+                      Revoke
+                      <span class="visually-hidden">
+                        {' '}
+                        <UserText>{key.name}</UserText>
+                      </span>
                     </button>
                   </td>
                 </tr>
@@ -118,7 +144,7 @@ export function ApiKeysPage() {
       )}
 
       {secret && (
-        <Dialog title={`Your new key “${secret.name}”`} onClose={() => setSecret(null)}>
+        <Dialog title={isolate`Your new key “${secret.name}”`} onClose={() => setSecret(null)}>
           <div class="dialog-body stack">
             <p>
               <strong>Copy it now.</strong> Latchkey stores only a hash of it and cannot show it
@@ -138,7 +164,7 @@ export function ApiKeysPage() {
       )}
       {revoking && (
         <Confirm
-          title={`Revoke ${revoking.name}?`}
+          title={isolate`Revoke ${revoking.name}?`}
           action="Revoke key"
           busy={busy}
           onConfirm={() => void revoke(revoking)}
@@ -157,6 +183,8 @@ function CreateKeyForm(props: {
 }) {
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<Set<string>>(new Set(['accounts:read', 'credentials:read']));
+  const [lifetime, setLifetime] = useState(0);
+  const lifetimeId = useId();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
@@ -179,6 +207,7 @@ function CreateKeyForm(props: {
       const { data } = await api.post<{ data: ApiKey & { secret: string } }>('/v1/api_keys', {
         name: name.trim(),
         scopes: [...scopes],
+        ...(lifetime > 0 ? { expires_in: lifetime } : {}),
       });
       const { secret, ...key } = data;
       props.onCreated(key, secret);
@@ -198,6 +227,24 @@ function CreateKeyForm(props: {
         value={name}
         onValue={setName}
       />
+      <div class="field">
+        <label for={lifetimeId}>Expires</label>
+        <select
+          id={lifetimeId}
+          value={String(lifetime)}
+          aria-describedby={`${lifetimeId}-hint`}
+          onChange={(e) => setLifetime(Number((e.target as HTMLSelectElement).value))}
+        >
+          {LIFETIMES.map((l) => (
+            <option key={l.seconds} value={String(l.seconds)}>
+              {l.seconds ? `After ${l.label}` : l.label}
+            </option>
+          ))}
+        </select>
+        <p id={`${lifetimeId}-hint`} class="hint">
+          After this the key stops working (401); create a new one before then.
+        </p>
+      </div>
       <fieldset>
         <legend>Scopes</legend>
         {SCOPES.map((s) => (

@@ -5,6 +5,7 @@ import { Confirm } from '../components/dialog.tsx';
 import { OAuthClientForm } from '../components/oauth-client-form.tsx';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { notify } from '../components/toast.tsx';
+import { isolate, UserText } from '../components/user-text.tsx';
 import { Link } from '../router.tsx';
 import type { App, ListAnswer, OAuthClient } from '../types.ts';
 import { CustomAppForm } from './custom-app-form.tsx';
@@ -55,7 +56,7 @@ export function AppsPage() {
           onCreated={(app) => {
             setApps([...(apps ?? []), app]);
             setAdding(false);
-            notify(`Added ${app.name}. Add its OAuth client below to connect accounts.`);
+            notify(isolate`Added ${app.name}. Add its OAuth client below to connect accounts.`);
           }}
         />
       )}
@@ -110,10 +111,10 @@ function AppItem(props: {
     try {
       await api.delete(`/v1/oauth_apps/${client.id}`);
       props.onClientGone(client.id);
-      notify(`Deleted OAuth client ${client.client_id}.`);
+      notify(isolate`Deleted OAuth client ${client.client_id}.`);
       setRemoving(null);
     } catch (error) {
-      notify(`Could not delete the OAuth client: ${(error as Error).message}`, 'error');
+      notify(isolate`Could not delete the OAuth client: ${(error as Error).message}`, 'error');
     } finally {
       setBusy(false);
     }
@@ -124,10 +125,15 @@ function AppItem(props: {
       <div class="app-item-head">
         <AppAvatar name={app.name} slug={app.name_slug} />
         <div>
-          <h3>{app.name}</h3>
+          <h3>
+            <UserText>{app.name}</UserText>
+          </h3>
           <p class="muted small">
-            <code>{app.name_slug}</code> · {app.auth_type === 'oauth' ? 'OAuth' : app.auth_type}
-            {app.oauth?.issuer ? ` · issuer ${app.oauth.issuer}` : ''}
+            <code>
+              <UserText>{app.name_slug}</UserText>
+            </code>{' '}
+            · {app.auth_type === 'oauth' ? 'OAuth' : app.auth_type}
+            {app.oauth?.issuer ? isolate` · issuer ${app.oauth.issuer}` : ''}
           </p>
         </div>
         <Link href={`/connect?app=${encodeURIComponent(app.name_slug)}`} class="button">
@@ -137,13 +143,19 @@ function AppItem(props: {
       {app.custom && app.oauth && (
         <dl class="facts small">
           <dt>Authorization</dt>
-          <dd>{app.oauth.authorization_url}</dd>
+          <dd>
+            <UserText>{app.oauth.authorization_url}</UserText>
+          </dd>
           <dt>Token</dt>
-          <dd>{app.oauth.token_url}</dd>
+          <dd>
+            <UserText>{app.oauth.token_url}</UserText>
+          </dd>
           {app.oauth.userinfo_url && (
             <>
               <dt>User info</dt>
-              <dd>{app.oauth.userinfo_url}</dd>
+              <dd>
+                <UserText>{app.oauth.userinfo_url}</UserText>
+              </dd>
             </>
           )}
         </dl>
@@ -151,20 +163,28 @@ function AppItem(props: {
       {app.auth_type === 'oauth' && (
         <div class="clients">
           {mine.length === 0 ? (
-            <p class="muted small">No OAuth client yet: add one to connect {app.name} accounts.</p>
+            <p class="muted small">
+              {isolate`No OAuth client yet: add one to connect ${app.name} accounts.`}
+            </p>
           ) : (
             <ul class="plain">
               {mine.map((c) => (
                 <li key={c.id} class="client-line">
                   <span>
-                    Client <code>{c.client_id}</code>
+                    Client{' '}
+                    <code>
+                      <UserText>{c.client_id}</UserText>
+                    </code>
                     {c.scopes.length > 0 && (
-                      <span class="muted small"> · {c.scopes.join(' ')}</span>
+                      <span class="muted small">
+                        {' '}
+                        · <UserText>{c.scopes.join(' ')}</UserText>
+                      </span>
                     )}
                   </span>
                   <button type="button" onClick={() => setRemoving(c)}>
                     Delete
-                    <span class="visually-hidden"> OAuth client {c.client_id}</span>
+                    <span class="visually-hidden">{isolate` OAuth client ${c.client_id}`}</span>
                   </button>
                 </li>
               ))}
@@ -177,12 +197,13 @@ function AppItem(props: {
               onCreated={(client) => {
                 props.onClient(client);
                 setAdding(false);
-                notify(`Saved OAuth client ${client.client_id} for ${app.name}.`);
+                notify(isolate`Saved OAuth client ${client.client_id} for ${app.name}.`);
               }}
             />
           ) : (
             <button type="button" onClick={() => setAdding(true)}>
-              Add OAuth client<span class="visually-hidden"> for {app.name}</span>
+              Add OAuth client
+              <span class="visually-hidden">{isolate` for ${app.name}`}</span>
             </button>
           )}
         </div>
@@ -196,8 +217,11 @@ function AppItem(props: {
           onClose={() => setRemoving(null)}
         >
           <p>
-            New connections can no longer use client <code>{removing.client_id}</code>. Accounts
-            connected through it may stop refreshing.
+            New connections can no longer use client{' '}
+            <code>
+              <UserText>{removing.client_id}</UserText>
+            </code>
+            . Accounts connected through it may stop refreshing.
           </p>
         </Confirm>
       )}

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, query } from '../api.ts';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
+import { UserText } from '../components/user-text.tsx';
 import { useMembers, nameOf } from '../members.ts';
 import type { Place } from '../router.tsx';
 import { exactTime, fromNow } from '../time.ts';
@@ -137,7 +138,9 @@ export function AuditPage({ place }: { place: Place }) {
                   <th scope="row" data-label="Action">
                     <code>{e.action}</code>
                   </th>
-                  <td data-label="Who">{actorLabel(e, members)}</td>
+                  <td data-label="Who">
+                    <UserText>{actorLabel(e, members)}</UserText>
+                  </td>
                   <td data-label="Account">{e.account_id ? <code>{e.account_id}</code> : '—'}</td>
                   <td data-label="From">{e.ip ?? '—'}</td>
                 </tr>

@@ -3,6 +3,7 @@ import { api, query } from '../api.ts';
 import { startConnect } from '../connect-flow.ts';
 import { AppAvatar } from '../components/avatar.tsx';
 import { OAuthClientForm } from '../components/oauth-client-form.tsx';
+import { isolate, UserText } from '../components/user-text.tsx';
 import { Empty, ErrorState, FormError, Loading } from '../components/states.tsx';
 import { Link, navigate, type Place } from '../router.tsx';
 import type { App, ListAnswer, OAuthClient } from '../types.ts';
@@ -46,7 +47,7 @@ export function ConnectPage({ place }: { place: Place }) {
         />
       </label>
       {shown.length === 0 ? (
-        <Empty title={apps.length === 0 ? 'No apps yet' : `No app matches “${search}”`}>
+        <Empty title={apps.length === 0 ? 'No apps yet' : isolate`No app matches “${search}”`}>
           <p>
             Any OAuth 2.0 provider or OpenID Connect issuer can be added as a custom app.{' '}
             <Link href="/apps">Add a custom app</Link>.
@@ -63,7 +64,9 @@ export function ConnectPage({ place }: { place: Place }) {
               >
                 <AppAvatar name={app.name} slug={app.name_slug} />
                 <span>
-                  <strong>{app.name}</strong>
+                  <strong>
+                    <UserText>{app.name}</UserText>
+                  </strong>
                   <span class="muted small">
                     {app.custom ? 'Custom app' : 'Catalog'} · {authLabel(app)}
                   </span>
@@ -120,7 +123,7 @@ function ConnectApp({ app }: { app: App }) {
       </p>
       <div class="page-head">
         <h1 id="connect-app-title" class="with-avatar">
-          <AppAvatar name={app.name} slug={app.name_slug} /> Connect {app.name}
+          <AppAvatar name={app.name} slug={app.name_slug} /> Connect <UserText>{app.name}</UserText>
         </h1>
       </div>
 
@@ -138,9 +141,11 @@ function ConnectApp({ app }: { app: App }) {
                 onChange={() => setPicked(c.id)}
               />
               <span>
-                <code>{c.client_id}</code>{' '}
+                <code>
+                  <UserText>{c.client_id}</UserText>
+                </code>{' '}
                 <span class="muted small">
-                  {c.scopes.length ? c.scopes.join(' ') : 'default scopes'}
+                  {c.scopes.length ? <UserText>{c.scopes.join(' ')}</UserText> : 'default scopes'}
                 </span>
               </span>
             </label>
@@ -165,10 +170,11 @@ function ConnectApp({ app }: { app: App }) {
       )}
       {!oauth && (
         <p>
+          <UserText>{app.name}</UserText>
           {app.auth_type === 'keys'
-            ? `${app.name} uses keys instead of OAuth: the next page asks for them, and ` +
-              'Latchkey stores them encrypted.'
-            : `${app.name} needs no credentials; the account records who it belongs to.`}
+            ? ' uses keys instead of OAuth: the next page asks for them, and Latchkey ' +
+              'stores them encrypted.'
+            : ' needs no credentials; the account records who it belongs to.'}
         </p>
       )}
 
@@ -180,13 +186,13 @@ function ConnectApp({ app }: { app: App }) {
           disabled={going || (oauth && (!picked || adding))}
           onClick={() => void go()}
         >
-          {going ? 'Opening…' : oauth ? `Continue to ${app.name}` : 'Continue'}
+          {going ? 'Opening…' : oauth ? isolate`Continue to ${app.name}` : 'Continue'}
         </button>
       </div>
       {oauth && (
         <p class="muted small">
-          You sign in at {app.name} and grant access; you then come back here with the new account
-          highlighted.
+          You sign in at <UserText>{app.name}</UserText> and grant access; you then come back here
+          with the new account highlighted.
         </p>
       )}
     </section>

@@ -5,6 +5,7 @@ import { Confirm } from '../components/dialog.tsx';
 import { Field } from '../components/field.tsx';
 import { Empty, ErrorState, FormError, Loading } from '../components/states.tsx';
 import { notify } from '../components/toast.tsx';
+import { isolate, UserText } from '../components/user-text.tsx';
 import { memberId, memberName } from '../members.ts';
 import { canManage, useSession } from '../session.tsx';
 import { fromNow } from '../time.ts';
@@ -39,9 +40,9 @@ export function MembersPage() {
     try {
       await api.patch(`/v1/workspace/members/${memberId(member)}`, { role });
       setMembers((all) => (all ?? []).map((m) => (m === member ? { ...m, role } : m)));
-      notify(`${memberName(member)} is now ${role === 'admin' ? 'an admin' : `a ${role}`}.`);
+      notify(isolate`${memberName(member)} is now ${role === 'admin' ? 'an admin' : `a ${role}`}.`);
     } catch (err) {
-      notify(`Could not change the role: ${(err as Error).message}`, 'error');
+      notify(isolate`Could not change the role: ${(err as Error).message}`, 'error');
       load();
     }
   };
@@ -51,10 +52,10 @@ export function MembersPage() {
     try {
       await api.delete(`/v1/workspace/members/${memberId(member)}`);
       setMembers((all) => (all ?? []).filter((m) => m !== member));
-      notify(`Removed ${memberName(member)} from the workspace.`);
+      notify(isolate`Removed ${memberName(member)} from the workspace.`);
       setRemoving(null);
     } catch (err) {
-      notify(`Could not remove ${memberName(member)}: ${(err as Error).message}`, 'error');
+      notify(isolate`Could not remove ${memberName(member)}: ${(err as Error).message}`, 'error');
     } finally {
       setBusy(false);
     }
@@ -80,7 +81,8 @@ export function MembersPage() {
             {invited.map((i) => (
               <li key={i.invitation_url} class="copy-line">
                 <span>
-                  {i.email} <span class="muted small">expires {fromNow(i.expires_at)}</span>
+                  <UserText>{i.email}</UserText>{' '}
+                  <span class="muted small">expires {fromNow(i.expires_at)}</span>
                 </span>
                 <input
                   readOnly
@@ -125,10 +127,12 @@ export function MembersPage() {
               {members.map((m) => (
                 <tr key={memberId(m)}>
                   <th scope="row" data-label="Name">
-                    {m.name || '—'}
+                    {m.name ? <UserText>{m.name}</UserText> : '—'}
                     {memberId(m) === session.user.id && <span class="muted small"> (you)</span>}
                   </th>
-                  <td data-label="Email">{m.email}</td>
+                  <td data-label="Email">
+                    <UserText>{m.email}</UserText>
+                  </td>
                   <td data-label="Role">
                     {manager && memberId(m) !== session.user.id ? (
                       <select
@@ -151,7 +155,7 @@ export function MembersPage() {
                     {(manager || memberId(m) === session.user.id) && (
                       <button type="button" onClick={() => setRemoving(m)}>
                         {memberId(m) === session.user.id ? 'Leave' : 'Remove'}
-                        <span class="visually-hidden"> {memberName(m)}</span>
+                        <span class="visually-hidden">{isolate` ${memberName(m)}`}</span>
                       </button>
                     )}
                   </td>
@@ -163,7 +167,7 @@ export function MembersPage() {
       )}
       {removing && (
         <Confirm
-          title={`Remove ${memberName(removing)}?`}
+          title={isolate`Remove ${memberName(removing)}?`}
           action="Remove member"
           busy={busy}
           onConfirm={() => void remove(removing)}

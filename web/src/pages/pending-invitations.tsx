@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { notify } from '../components/toast.tsx';
+import { isolate, UserText } from '../components/user-text.tsx';
 import { fromNow } from '../time.ts';
 import type { Role } from '../types.ts';
 
@@ -38,9 +39,9 @@ export function PendingInvitations(props: {
       await api.delete(`/v1/workspace/invitations/${invitation.id}`);
       setPending((all) => (all ?? []).filter((i) => i !== invitation));
       onWithdrawn(invitation.email);
-      notify(`Withdrew the invitation for ${invitation.email}.`);
+      notify(isolate`Withdrew the invitation for ${invitation.email}.`);
     } catch (err) {
-      notify(`Could not withdraw it: ${(err as Error).message}`, 'error');
+      notify(isolate`Could not withdraw it: ${(err as Error).message}`, 'error');
       load();
     }
   };
@@ -75,13 +76,14 @@ export function PendingInvitations(props: {
               {pending.map((i) => (
                 <tr key={i.id}>
                   <th scope="row" data-label="Email">
-                    {i.email}
+                    <UserText>{i.email}</UserText>
                   </th>
                   <td data-label="Role">{i.role}</td>
                   <td data-label="Expires">{fromNow(i.expires_at)}</td>
                   <td class="actions">
                     <button type="button" onClick={() => void withdraw(i)}>
-                      Withdraw<span class="visually-hidden"> the invitation for {i.email}</span>
+                      Withdraw
+                      <span class="visually-hidden">{isolate` the invitation for ${i.email}`}</span>
                     </button>
                   </td>
                 </tr>

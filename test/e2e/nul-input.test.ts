@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startTestLatchkey, type TestLatchkey } from '../support/latchkey.ts';
+import { testDialects } from '../support/stores.ts';
+
+// PostgreSQL cannot store U+0000 in text and SQLite would: both refuse it up front, the same way.
+for (const dialect of testDialects()) {
+  describe(`the NUL character in any input is a 400 (${dialect})`, () => {
+    let lk: TestLatchkey;
+    before(async () => {
+      lk = await startTestLatchkey({ dialect });
+    });
+    after(() => lk?.close());
+
+    async function send(method: string, path: string, body?: unknown, auth = true) {
+      const res = await fetch(lk.url + path, {
+        method,
+        headers: {
+          ...(auth ? { authorization: `Bearer ${lk.apiKey}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, json: await res.json() };
+    }
+
+    const nul = 'a\u0000b';
+    const cases: [string, string, unknown?, boolean?][] = [
+      ['POST', '/v1/auth/login', { email: `x${nul}@example.test`, password: 'long enough' }, false],
+      [
+        'POST',
+        '/v1/auth/signup',
+        { email: 'n@example.test', password: 'long enough 1', name: nul },
+        false,
+      ],
+      ['POST', '/v1/api_keys', { name: nul, scopes: ['accounts:read'] }],
+      ['POST', '/v1/apps', { name_slug: 'nul', name: nul, auth_type: 'keys', fields: [] }],
+      ['POST', '/v1/workspace/members', { email: `m${nul}@example.test`, role: 'member' }],
+      ['POST', '/v1/connect/tokens', { app: 'github', [`k${nul}`]: 1 }],
+      ['GET', '/v1/accounts?external_user_id=a%00b'],
+      ['GET', '/v1/accounts?app=a%00b'],
+      ['GET', '/v1/accounts/apn_%00'],
+      ['GET', '/v1/apps/x%00'],
+      ['GET', '/v1/audit_events?action=a%00b'],
+      ['DELETE', '/v1/oauth_apps/oa_%00'],
+      ['DELETE', '/v1/api_keys/key_%00'],
+    ];
+
+    for (const [method, path, body, auth] of cases) {
+      it(`${method} ${path}${body ? ' with NUL in the body' : ''}`, async () => {
+        const res = await send(method, path, body, auth ?? true);
+        assert.equal(res.status, 400, JSON.stringify(res.json));
+        assert.equal(res.json.code, 'validation_failed');
+        assert.match(res.json.request_id, /^req_/);
+      });
+    }
+
+    it('logs no error and keeps serving', async () => {
+      assert.equal(lk.logs().includes('"level":50'), false, 'an error was logged');
+      assert.equal((await send('GET', '/v1/accounts')).status, 200);
+    });
+  });
+}
