@@ -249,6 +249,7 @@ describe('the dashboard in a real browser', { skip }, () => {
     assert.match(secret ?? '', /^lk_/);
     await shot(page, '10-api-key-secret');
     await page.getByRole('button', { name: 'Copy key' }).click();
+    await page.getByText('Copied the API key to the clipboard.').waitFor();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
     await page.getByRole('button', { name: 'Done' }).click();
 
