@@ -49,7 +49,7 @@ export function errorPage(title: string, message: string, backTo?: string): stri
 export function keysForm(app: AppDefinition, token: string, accountId: string | null): string {
   const inputs = app.fields
     .map(
-      (f) => `<label for="f_${escapeHtml(f.name)}">${escapeHtml(f.label)}</label>
+      (f) => `<label for="f_${escapeHtml(f.name)}"><bdi>${escapeHtml(f.label)}</bdi></label>
 <input id="f_${escapeHtml(f.name)}"
  name="${escapeHtml(f.name)}" type="${f.secret ? 'password' : 'text'}"
  autocomplete="off" ${f.optional ? '' : 'required'}>`,
@@ -60,7 +60,7 @@ export function keysForm(app: AppDefinition, token: string, accountId: string | 
     : '';
   return layout(
     `Connect ${app.name}`,
-    `<h1>Connect ${escapeHtml(app.name)}</h1>
+    `<h1>Connect <bdi>${escapeHtml(app.name)}</bdi></h1>
 <form method="post" action="/v1/connect/link">
 <input type="hidden" name="token" value="${escapeHtml(token)}">${reconnect}
 ${inputs}

@@ -35,6 +35,10 @@ describe('connect a keys app', () => {
     assert.match(html, /name="api_key" type="password"/);
     assert.match(html, /name="region" type="text"/);
     assert.match(html, /Weather &lt;API&gt;/);
+    // The app's name and field labels are the app author's text: isolated, so a direction
+    // override in them cannot turn the page's own words around.
+    assert.match(html, /<h1>Connect <bdi>Weather &lt;API&gt;<\/bdi><\/h1>/);
+    assert.match(html, /<label for="f_api_key"><bdi>API key<\/bdi><\/label>/);
   });
 
   it('stores the posted fields and serves them under their own names', async () => {
