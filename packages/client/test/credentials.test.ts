@@ -11,6 +11,7 @@ import {
   countingFetch,
   startWorld,
   type World,
+  clientOf,
 } from './support.ts';
 
 const reads = 'GET /v1/accounts/';
@@ -30,12 +31,7 @@ describe('getCredentials against a running Latchkey', () => {
   after(() => world?.close());
 
   const client = (counter: ReturnType<typeof countingFetch>, extra = {}) =>
-    new Latchkey({
-      apiKey: world.lk.apiKey,
-      baseUrl: world.lk.url,
-      fetch: counter.fetch,
-      ...extra,
-    });
+    clientOf(world, counter, extra);
 
   it('serves a token that works at the provider, then serves it from memory', async () => {
     const counter = countingFetch();
@@ -135,12 +131,7 @@ describe('withCredentials against a running Latchkey and a real upstream API', (
   });
 
   const client = (counter: ReturnType<typeof countingFetch>, extra = {}) =>
-    new Latchkey({
-      apiKey: world.lk.apiKey,
-      baseUrl: world.lk.url,
-      fetch: counter.fetch,
-      ...extra,
-    });
+    clientOf(world, counter, extra);
 
   const callUpstream = (c: Credentials) =>
     fetch(upstream.url, { headers: { authorization: `Bearer ${c.fields.api_key}` } });

@@ -7,6 +7,7 @@ import {
   revokeAtProvider,
   startWorld,
   type World,
+  clientOf,
 } from './support.ts';
 
 const reads = 'GET /v1/accounts/';
@@ -36,12 +37,7 @@ describe('withCredentials forcing a refresh when the server hands back the rejec
   after(() => world?.close());
 
   const client = (counter: ReturnType<typeof countingFetch>, extra = {}) =>
-    new Latchkey({
-      apiKey: world.lk.apiKey,
-      baseUrl: world.lk.url,
-      fetch: counter.fetch,
-      ...extra,
-    });
+    clientOf(world, counter, extra);
   const grants = () => world.providers.acme!.stats.refreshGrants;
 
   it('refreshes once on a 401 and calls fn with the new token', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { connectOAuthAccount, registerOidcApp, testClient } from '../../../test/support/connect.ts';
 import { freePort, startTestLatchkey, type TestLatchkey } from '../../../test/support/latchkey.ts';
 import { startOidcProvider, type OidcFixture } from '../../../test/support/oidc/index.ts';
+import { Latchkey, type LatchkeyOptions } from '../src/index.ts';
 
 export { connectOAuthAccount, testClient };
 
@@ -18,6 +19,20 @@ export function countingFetch(inner: typeof fetch = fetch) {
     count: (prefix = '') => seen.filter((line) => line.startsWith(prefix)).length,
     reset: () => void seen.splice(0),
   };
+}
+
+/** A client of `world`'s Latchkey with its owner key, counting its requests with `counter`. */
+export function clientOf(
+  world: World,
+  counter: ReturnType<typeof countingFetch>,
+  extra: Partial<LatchkeyOptions> = {},
+): Latchkey {
+  return new Latchkey({
+    apiKey: world.lk.apiKey,
+    baseUrl: world.lk.url,
+    fetch: counter.fetch,
+    ...extra,
+  });
 }
 
 export interface World {
