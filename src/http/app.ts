@@ -54,7 +54,10 @@ export async function buildHttpApp({ config, services, store, log, requestLog }:
     // Errors raised before routing (a malformed URL, say) get the same JSON shape.
     frameworkErrors: (err, request, reply) => {
       // The router's message quotes the whole path, which can be kilobytes long.
-      const error = err.message.length > 300 ? `${err.message.slice(0, 300)}…` : err.message;
+      const error =
+        err.message.length > 300
+          ? 'The URL is malformed, or a part of it is too long.'
+          : err.message;
       const body = { error, code: 'validation_failed', request_id: request.id };
       void (reply as FastifyReply).status(400).send(body);
     },
@@ -73,11 +76,15 @@ export async function buildHttpApp({ config, services, store, log, requestLog }:
     }
   });
 
-  // NUL cannot be stored in PostgreSQL text (and SQLite would keep it): refuse it in any string
-  // of the path, query or body, the same way on both, before a handler sees it.
+  // NUL cannot be stored in PostgreSQL text (and SQLite would keep it), and a lone UTF-16
+  // surrogate is stored as something other than what was sent: refuse both in any string of
+  // the path, query or body, the same way on both databases, before a handler sees it.
   app.addHook('preValidation', async (request) => {
-    if (holdsNul(request.params) || holdsNul(request.query) || holdsNul(request.body)) {
-      throw new ApiError('validation_failed', 'Text must not contain the NUL character (\\u0000).');
+    if (badText(request.params) || badText(request.query) || badText(request.body)) {
+      throw new ApiError(
+        'validation_failed',
+        'Text must be well-formed Unicode without the NUL character (\\u0000).',
+      );
     }
   });
 
@@ -133,15 +140,20 @@ export async function buildHttpApp({ config, services, store, log, requestLog }:
   return app;
 }
 
-/** True when a string anywhere in `value` (a key or a value, at any depth) holds U+0000. */
-function holdsNul(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
+/** True when a string anywhere in `value` (a key or a value, at any depth) is not good text. */
+function badText(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return badString(value);
   if (typeof value !== 'object' || value === null || depth > 64) return false;
   for (const [key, item] of Object.entries(value)) {
-    if (key.includes('\u0000') || holdsNul(item, depth + 1)) return true;
+    if (badString(key) || badText(item, depth + 1)) return true;
   }
   return false;
 }
+
+/** A lone surrogate: a high one not followed by a low one, or a low one without a high one. */
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+const badString = (text: string) => text.includes('\u0000') || loneSurrogate.test(text);
 
 /**
  * ajv with type coercion for the query string, path and headers, which are text ("25" must

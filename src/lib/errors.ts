@@ -25,6 +25,10 @@ export const errorCatalogue = {
   rate_limited: { status: 429, message: 'Too many requests.' },
   refresh_unavailable: { status: 503, message: 'The provider could not refresh the token now.' },
   not_ready: { status: 503, message: 'The database is not reachable.' },
+  database_unavailable: {
+    status: 503,
+    message: 'The database is not answering right now; try again shortly.',
+  },
   master_key_error: {
     status: 503,
     message: 'A stored secret cannot be opened with the master keys this server was given.',

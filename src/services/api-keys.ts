@@ -193,9 +193,14 @@ export class ApiKeyService {
       role = membership.role;
     }
     // last_used_at to the minute: one write a minute per key, not one per request.
+    // Bookkeeping, not part of the check: a busy or unreachable database must not refuse the
+    // key for it (a later check writes it), so a failure here is let go.
     if (key.last_used_at === null || now - key.last_used_at > 60_000) {
-      await this.repo.touchApiKey(key.id, now);
-      key.last_used_at = now;
+      const touched = await this.repo.touchApiKey(key.id, now).then(
+        () => true,
+        () => false,
+      );
+      if (touched) key.last_used_at = now;
     }
     const scopes = new Set(
       (JSON.parse(key.scopes) as string[]).filter((s): s is Scope =>

@@ -141,7 +141,7 @@ export class ConnectService {
     const mayKnow =
       row && (isManager(p) || (row.created_by !== null && row.created_by === p.userId));
     if (!row || row.workspace_id !== p.workspaceId || !mayKnow) {
-      throw new ApiError('not_found', 'No such connect token.');
+      throw new ApiError('connect_token_invalid', 'No such connect token.');
     }
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     return {

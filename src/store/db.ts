@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -49,8 +49,12 @@ function openPostgres(url: string, max: number): Store {
 }
 
 function openSqlite(path: string): Store {
+  const isNew = path !== ':memory:' && !existsSync(path);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new SQLite(path);
+  // It holds sealed credentials and key hashes: readable by this user only. SQLite gives its
+  // -wal and -shm files the database file's mode.
+  if (isNew) chmodSync(path, 0o600);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');

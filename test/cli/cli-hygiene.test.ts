@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -61,6 +61,8 @@ describe('the CLI without a database', () => {
       await lineMatching(child, /latchkey is listening/);
       assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
       assert.ok(existsSync(join(dataDir, 'latchkey.db')));
+      // Sealed credentials and key hashes: the file is readable by its owner only.
+      assert.equal(statSync(join(dataDir, 'latchkey.db')).mode & 0o777, 0o600);
     } finally {
       child.kill('SIGTERM');
       await done;

@@ -61,15 +61,15 @@ for (const dialect of testDialects()) {
       assert.equal(again.body.data.account_id, accountId);
     });
 
-    it('is not_found for an unknown token and for another workspace’s', async () => {
+    it('is connect_token_invalid for an unknown token and for another workspace’s', async () => {
       const { token } = await makeToken();
       const other = await call(w.lk, w.callers.otherWorkspace, 'POST', status, { token });
       assert.equal(other.status, 404, JSON.stringify(other.body));
-      assert.equal(other.body.code, 'not_found');
+      assert.equal(other.body.code, 'connect_token_invalid');
       for (const unknown of ['ctok_unknownunknownunknown', 'not-a-token']) {
         const res = await call(w.lk, owner(), 'POST', status, { token: unknown });
         assert.equal(res.status, 404, JSON.stringify(res.body));
-        assert.equal(res.body.code, 'not_found');
+        assert.equal(res.body.code, 'connect_token_invalid');
       }
     });
 

@@ -71,8 +71,32 @@ export function describeError(err: FastifyError | ApiError, request: FastifyRequ
     return { status: err.statusCode, code: 'validation_failed', message: err.message };
   }
 
+  if (databaseUnavailable(err)) {
+    request.log.warn({ err }, 'database unavailable');
+    return {
+      status: 503,
+      code: 'database_unavailable',
+      message: catalogue('database_unavailable'),
+      headers: { 'retry-after': '5' },
+    };
+  }
+
   request.log.error({ err }, 'unhandled error');
   return { status: 500, code: 'internal_error', message: catalogue('internal_error') };
+}
+
+/**
+ * Errors that say the database cannot be reached or is busy (an outage, a restart, a lock held
+ * too long), not that our code is wrong: network errors, PostgreSQL's connection-exception,
+ * operator-intervention and insufficient-resources classes, SQLite's busy and locked.
+ */
+export function databaseUnavailable(err: { code?: unknown }): boolean {
+  const code = typeof err.code === 'string' ? err.code : '';
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return true;
+  // PostgreSQL SQLSTATE: 08 connection exception, 57P operator intervention, 53 resources,
+  // 3D000 the database does not exist (dropped under a running server).
+  return /^(08...|57P0[1-3]|53...|3D000)$/.test(code) && code.length === 5;
 }
 
 /** Writes an answer of describeError as our JSON error shape. */
