@@ -248,6 +248,16 @@ describe('login throttle behind a trusted reverse proxy', () => {
     assert.deepEqual(await failedLogins(), ['203.0.113.7', '203.0.113.7', '203.0.113.7']);
   });
 
+  it('counts an IPv4-mapped address as the IPv4 one, and a non-address as "unknown"', async () => {
+    // 203.0.113.7 is locked by the test above; written the IPv6 way it is the same client.
+    const mapped = await loginFrom(lk, proxy, owner.email, password, '::ffff:203.0.113.7');
+    assert.equal(mapped.status, 429);
+
+    const res = await loginFrom(lk, proxy, owner.email, 'a wrong guess', 'not-an-address');
+    assert.equal(res.status, 401);
+    assert.equal((await failedLogins())[0], 'unknown');
+  });
+
   it('ignores X-Forwarded-For from any other address, so a client cannot pick its own', async () => {
     const stranger = '127.0.0.21';
     for (let i = 0; i < 3; i++) {

@@ -1,3 +1,4 @@
+import { clientIp } from '../client-ip.ts';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
@@ -71,7 +72,7 @@ export async function registerAuth(
 }
 
 async function authenticate(request: FastifyRequest, services: Services) {
-  const meta = { ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
+  const meta = { ip: clientIp(request), userAgent: request.headers['user-agent'] ?? null };
   const requested = headerValue(request.headers[workspaceHeader]);
   const header = request.headers.authorization;
 

@@ -1,3 +1,4 @@
+import { clientIp } from '../client-ip.ts';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
@@ -57,12 +58,12 @@ function limitKey(request: FastifyRequest): string {
   const p = request.principal;
   if (p?.keyId) return `key:${p.keyId}`;
   if (p?.userId) return `user:${p.userId}`;
-  return `ip:${request.ip}`;
+  return `ip:${clientIp(request)}`;
 }
 
 /** The stricter per-IP limit of the login and sign-up routes, against password guessing. */
 export const loginRateLimit = (config: Config) => ({
   max: config.auth.loginRateLimitPerMinute,
   timeWindow: 60_000,
-  keyGenerator: (request: FastifyRequest) => `login:${request.ip}`,
+  keyGenerator: (request: FastifyRequest) => `login:${clientIp(request)}`,
 });

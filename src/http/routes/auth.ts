@@ -1,3 +1,4 @@
+import { clientIp } from '../client-ip.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
 import type { Services } from '../../services/index.ts';
@@ -27,7 +28,7 @@ const sessionAnswer = {
 } as const;
 
 const metaOf = (request: FastifyRequest) => ({
-  ip: request.ip,
+  ip: clientIp(request),
   userAgent: request.headers['user-agent'] ?? null,
 });
 

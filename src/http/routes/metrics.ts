@@ -1,3 +1,4 @@
+import { clientIp } from '../client-ip.ts';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../../lib/errors.ts';
@@ -33,7 +34,7 @@ export function metricsRoutes(app: FastifyInstance, metrics: Metrics, token: str
 
 function allowScrape(request: FastifyRequest, token: string | null): void {
   if (token === null) {
-    if (isLoopback(request.ip)) return;
+    if (isLoopback(clientIp(request))) return;
     throw new ApiError(
       'forbidden',
       'Metrics are served to this machine only; set LATCHKEY_METRICS_TOKEN to scrape them.',
