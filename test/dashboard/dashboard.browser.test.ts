@@ -152,7 +152,8 @@ describe('the dashboard in a real browser', { skip }, () => {
     await page.getByRole('button', { name: 'Actions for octocat@example.com' }).focus();
     await page.keyboard.press('Enter');
     await page.getByRole('menuitem', { name: 'Copy account ID' }).waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Copy account ID');
+    // Opening the menu puts focus on its first item, so the next Enter picks it.
+    await page.waitForFunction(() => document.activeElement?.textContent === 'Copy account ID');
     await page.keyboard.press('Enter');
     await page.getByText('Copied the account ID to the clipboard.').waitFor();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), accountId);
