@@ -59,7 +59,11 @@ async function load(url: string, headers: Record<string, string> = {}): Promise<
 async function startLatchkey(databaseUrl: string, key: string) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
-  const child = spawn(process.execPath, [join(root, 'bin/latchkey.js'), 'serve'], {
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server there (open it in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, join(root, 'bin/latchkey.js'), 'serve'], {
     env: {
       ...process.env,
       LATCHKEY_PORT: String(port),
