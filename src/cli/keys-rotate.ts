@@ -11,8 +11,9 @@ import { isPostgresUrl, openStore, sqlitePath, type Store } from '../store/db.ts
 import { loadKeyring } from '../vault/master-key-file.ts';
 
 export interface RotateFlags extends ConfigFlags {
-  batchSize?: string;
-  pauseMs?: string;
+  /** Parsed and checked by commander (main.ts), before anything else runs. */
+  batchSize?: number;
+  pauseMs?: number;
 }
 
 /**
@@ -23,8 +24,8 @@ export interface RotateFlags extends ConfigFlags {
  */
 export async function keysRotate(flags: RotateFlags): Promise<void> {
   const config = loadConfigOrExit(flags);
-  const batchSize = positive(flags.batchSize, 100, '--batch-size');
-  const pauseMs = positive(flags.pauseMs, 0, '--pause-ms');
+  const batchSize = flags.batchSize ?? 100;
+  const pauseMs = flags.pauseMs ?? 0;
 
   // Opening a SQLite file that is not there would create an empty one, and fail on it.
   const file = isPostgresUrl(config.databaseUrl) ? null : sqlitePath(config.databaseUrl);
@@ -109,14 +110,4 @@ function report(p: RotationProgress): void {
     `${p.table}: ${p.scanned}/${p.total} scanned, ${p.rotated} re-sealed, ` +
       `${p.raced} changed by others`,
   );
-}
-
-function positive(raw: string | undefined, fallback: number, flag: string): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || (flag === '--batch-size' && value < 1)) {
-    console.error(`${flag} must be a whole number${flag === '--batch-size' ? ' above 0' : ''}.`);
-    process.exit(2);
-  }
-  return value;
 }

@@ -7,6 +7,7 @@ import { registerConnect } from './commands/connect.ts';
 import { registerOAuthApps } from './commands/oauth-apps.ts';
 import { addGlobalOptions } from './context.ts';
 import { EXIT } from './exit-codes.ts';
+import { wholeNumber } from './options.ts';
 import type { RotateFlags } from './keys-rotate.ts';
 
 // The server-side commands load the server (Fastify, Kysely, drivers) only when run: a client
@@ -23,10 +24,14 @@ addGlobalOptions(program);
 program
   .command('serve')
   .description('run the HTTP service')
-  .option('-p, --port <port>', 'port to listen on (LATCHKEY_PORT, default 8080)')
+  .option(
+    '-p, --port <port>',
+    'port to listen on (LATCHKEY_PORT, default 8080)',
+    wholeNumber(0, 65535),
+  )
   .option('-H, --host <host>', 'address to listen on (LATCHKEY_HOST, default 127.0.0.1)')
   .option('-d, --data-dir <dir>', 'data folder (LATCHKEY_DATA_DIR, default ./data)')
-  .action(async (opts: { port?: string; host?: string; dataDir?: string }) => {
+  .action(async (opts: { port?: number; host?: string; dataDir?: string }) => {
     const { serve } = await import('./serve.ts');
     await serve(opts);
   });
@@ -56,8 +61,12 @@ registerApiKeys(program)
   .command('rotate')
   .description('re-seal every stored secret with the first key of LATCHKEY_MASTER_KEYS')
   .option('-d, --data-dir <dir>', 'data folder (LATCHKEY_DATA_DIR, default ./data)')
-  .option('--batch-size <n>', 'rows per batch (default 100)')
-  .option('--pause-ms <ms>', 'pause between batches, to spare a busy database (default 0)')
+  .option('--batch-size <n>', 'rows per batch (default 100)', wholeNumber(1))
+  .option(
+    '--pause-ms <ms>',
+    'pause between batches, to spare a busy database (default 0)',
+    wholeNumber(0),
+  )
   .action(async (opts: RotateFlags) => {
     const { keysRotate } = await import('./keys-rotate.ts');
     await keysRotate(opts);

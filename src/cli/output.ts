@@ -62,6 +62,11 @@ export class Output {
     process.stderr.write(`${this.paint(visible(text), 'dim', 'err')}\n`);
   }
 
+  /** Something the user should act on, though the command did what it was asked (stderr). */
+  warn(text: string): void {
+    process.stderr.write(`${this.paint('warning:', 'yellow', 'err')} ${visible(text)}\n`);
+  }
+
   printJson(value: unknown): void {
     process.stdout.write(`${json(value, 2)}\n`);
   }

@@ -20,7 +20,7 @@ import { apiKeyRoutes } from './routes/api-keys.ts';
 import { appRoutes } from './routes/apps.ts';
 import { auditRoutes } from './routes/audit-events.ts';
 import { authRoutes } from './routes/auth.ts';
-import { connectRoutes } from './routes/connect.ts';
+import { connectRoutes, parseFormStrictly } from './routes/connect.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -45,7 +45,7 @@ export async function buildHttpApp({ config, services, store, log, requestLog }:
     bodyLimit: config.bodyLimitBytes,
     // Ids longer than the router's default (100) are still routed, so an unknown one is the
     // resource's 404 whatever the method; idParam caps them at 1,000.
-    routerOptions: { maxParamLength: 1000 },
+    routerOptions: { maxParamLength: 16_384 },
     logController: new OneLineRequestLog(requestLog ?? log),
     genReqId: newRequestId,
     requestIdHeader: false,
@@ -78,12 +78,15 @@ export async function buildHttpApp({ config, services, store, log, requestLog }:
 
   // NUL cannot be stored in PostgreSQL text (and SQLite would keep it), and a lone UTF-16
   // surrogate is stored as something other than what was sent: refuse both in any string of
-  // the path, query or body, the same way on both databases, before a handler sees it.
+  // the path, query or body, the same way on both databases, before a handler sees it. Other
+  // control characters (tab and line breaks aside) and bidirectional overrides have no place in
+  // names, keys or URLs, and could disguise a name on the pages people trust: refused too.
   app.addHook('preValidation', async (request) => {
     if (badText(request.params) || badText(request.query) || badText(request.body)) {
       throw new ApiError(
         'validation_failed',
-        'Text must be well-formed Unicode without the NUL character (\\u0000).',
+        'Text must be well-formed Unicode without control characters (tab and line breaks ' +
+          'aside) or bidirectional overrides.',
       );
     }
   });
@@ -93,7 +96,20 @@ export async function buildHttpApp({ config, services, store, log, requestLog }:
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, undefined);
-    return parseJson(request, body.toString(), done);
+    const text = body.toString();
+    return parseJson(request, text, (err, value) => {
+      // Valid JSON that secure-json-parse refuses: a __proto__ (or constructor.prototype) key,
+      // the prototype-poisoning shape. Say so, rather than that the JSON is broken.
+      if (err && parsesAsJson(text)) {
+        return done(
+          new ApiError(
+            'validation_failed',
+            'A key named "__proto__", or "constructor" holding "prototype", is not accepted.',
+          ),
+        );
+      }
+      return done(err, value);
+    });
   });
   // JSON only: a text/plain body is 415, not "body must be object".
   app.removeContentTypeParser('text/plain');
@@ -125,7 +141,7 @@ export async function buildHttpApp({ config, services, store, log, requestLog }:
   // Its own scope: only the keys form posts form bodies (elsewhere they are 415), and its errors
   // are pages for a browser. The hooks above (auth, rate limit, route table) still apply.
   await app.register(async (scope) => {
-    await scope.register(formbody, { bodyLimit: 64 * 1024 });
+    await scope.register(formbody, { bodyLimit: 64 * 1024, parser: parseFormStrictly });
     connectRoutes(scope, services);
   });
   authRoutes(app, services, config);
@@ -150,10 +166,23 @@ function badText(value: unknown, depth = 0): boolean {
   return false;
 }
 
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A lone surrogate: a high one not followed by a low one, or a low one without a high one. */
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-const badString = (text: string) => text.includes('\u0000') || loneSurrogate.test(text);
+/** C0 controls but tab, LF and CR; DEL and C1; bidi embeddings, overrides and isolates. */
+const controlOrBidi =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
+
+const badString = (text: string) => controlOrBidi.test(text) || loneSurrogate.test(text);
 
 /**
  * ajv with type coercion for the query string, path and headers, which are text ("25" must

@@ -76,6 +76,17 @@ export const accountSchema = {
   },
 } as const;
 
+/** An OAuth scope: RFC 6749's scope-token, printable ASCII without space, quote or backslash. */
+export const scopeToken = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 500,
+  pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$',
+} as const;
+
+/** A body for routes that take none: absent, or an empty JSON object. */
+export const emptyBody = { type: ['object', 'null'], additionalProperties: false } as const;
+
 export const idParam = {
   type: 'object',
   properties: { id: { type: 'string', minLength: 1, maxLength: 1000 } },
@@ -104,16 +115,10 @@ export const errorResponses = {
   503: errorSchema,
 } as const;
 
-/** The 200 answer of a list that always fits one page: `{ data: [item…], page_info }`. */
-export function wholeListSchema<T extends object>(item: T) {
+/** The 200 answer of a keyset-paginated list: `{ data: [item…], page_info }`. */
+export function listSchema<T extends object>(item: T) {
   return {
     type: 'object',
     properties: { data: { type: 'array', items: item }, page_info: pageInfoSchema },
   } as const;
-}
-
-/** A list that always fits one page, in the list envelope: no cursor either way. */
-export function wholeList<T>(data: T[]) {
-  const count = data.length;
-  return { data, page_info: { count, total_count: count, start_cursor: null, end_cursor: null } };
 }

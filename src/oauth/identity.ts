@@ -1,5 +1,6 @@
 import { endpointProblem } from './endpoint.ts';
 import { send } from './http.ts';
+import { redactDeep } from './redact.ts';
 import { isRecord, parseResponseBody } from './response-body.ts';
 import type { ProviderConfig, TokenSet, WireOptions } from './types.ts';
 
@@ -74,7 +75,9 @@ async function fetchUserinfo(
     return {};
   }
 
-  return parseResponseBody(result.headers.get('content-type'), result.body) ?? {};
+  // A userinfo endpoint that echoes the request must not put our access token into a name.
+  const claims = parseResponseBody(result.headers.get('content-type'), result.body) ?? {};
+  return redactDeep(claims, [accessToken]) as Record<string, unknown>;
 }
 
 // GitHub's user id is a JSON number; ids are compared as strings everywhere else.

@@ -1,6 +1,7 @@
 import { applyClientAuth } from './client-auth.ts';
 import { endpointProblem } from './endpoint.ts';
 import { send } from './http.ts';
+import { requestSecrets } from './redact.ts';
 import { readTokenAnswer } from './token-response.ts';
 import type {
   ClientCredentials,
@@ -9,9 +10,6 @@ import type {
   TokenOutcome,
   WireOptions,
 } from './types.ts';
-
-// Request parameters whose values must never be echoed back into a ProviderError.
-const SECRET_PARAMS = ['code', 'code_verifier', 'refresh_token'];
 
 /**
  * POSTs a token request (RFC 6749 §4.1.3, §6) and reads the answer. Never throws: a network
@@ -44,8 +42,9 @@ export async function requestTokens(
     return { kind: 'transient', error, retryAfterMs: null };
   }
 
-  const sentSecrets = SECRET_PARAMS.map((key) => params[key] ?? '');
-  sentSecrets.push(client.clientSecret ?? '');
+  // Everything secret in the request as sent (code, verifier, refresh token, client secret in
+  // the body or the Basic header), so none of it comes back out in a ProviderError.
+  const sentSecrets = requestSecrets(headers, body, [client.clientSecret]);
   return readTokenAnswer(result, {
     grant,
     receivedAt: result.receivedAt,

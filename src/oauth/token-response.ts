@@ -1,6 +1,13 @@
 import { classifyError } from './error-catalogue.ts';
 import { accessTokenExpiresAt, refreshTokenExpiresAt } from './expiry.ts';
-import { redact, sanitize } from './redact.ts';
+import {
+  MAX_PROVIDER_CODE,
+  MAX_PROVIDER_TEXT,
+  providerText,
+  redactor,
+  sanitize,
+  type Redactor,
+} from './redact.ts';
 import { isRecord, parseResponseBody } from './response-body.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import type { GrantType, ProviderError, TokenOutcome, TokenSet } from './types.ts';
@@ -17,7 +24,10 @@ export interface ReadContext {
   /** Epoch ms by our clock when the answer arrived; expiries are computed from it. */
   receivedAt: number;
   quirks: readonly string[];
-  /** Values we sent that must never come back out in a ProviderError. */
+  /**
+   * Values we sent that must never come back out in a ProviderError, as sent before encoding
+   * (see requestSecrets): each is redacted in all its wire forms.
+   */
   sentSecrets: readonly string[];
 }
 
@@ -30,33 +40,40 @@ export function readTokenAnswer(answer: TokenAnswer, ctx: ReadContext): TokenOut
   const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'), ctx.receivedAt);
   const body = parseResponseBody(answer.headers.get('content-type'), answer.body);
 
+  const redactSent = redactor(ctx.sentSecrets);
   if (body === null) {
-    return notATokenResponse(answer, retryAfterMs);
+    return notATokenResponse(answer, retryAfterMs, redactSent);
   }
 
-  const error = readProviderError(body, answer.status, ctx.sentSecrets);
+  const error = readProviderError(body, answer.status, redactSent);
   if (error !== null) {
     return classifyError(error, ctx.grant, retryAfterMs);
   }
 
   if (answer.status < 200 || answer.status > 299) {
-    return notATokenResponse(answer, retryAfterMs);
+    return notATokenResponse(answer, retryAfterMs, redactSent);
   }
 
   // TODO(first Slack app with user scopes only): read authed_user.access_token, because
   // oauth.v2.access nests the user token there and sends no top-level access_token.
   const accessToken = body.access_token;
   if (typeof accessToken !== 'string' || accessToken.length === 0) {
-    return notATokenResponse(answer, retryAfterMs);
+    return notATokenResponse(answer, retryAfterMs, redactSent);
   }
 
   return { kind: 'tokens', tokens: toTokenSet(body, accessToken, ctx) };
 }
 
 // Non-JSON pages, bodies without a token and statuses without an OAuth error are passing
-// failures: only a parsed OAuth error may end a grant (API.md, Refresh semantics).
-function notATokenResponse(answer: TokenAnswer, retryAfterMs: number | null): TokenOutcome {
-  const contentType = answer.headers.get('content-type') ?? 'no content type';
+// failures: only a parsed OAuth error may end a grant (API.md, Refresh semantics). The body is
+// never quoted; the content type is the provider's text, so it is redacted and bounded too.
+function notATokenResponse(
+  answer: TokenAnswer,
+  retryAfterMs: number | null,
+  redactSent: Redactor,
+): TokenOutcome {
+  const header = answer.headers.get('content-type');
+  const contentType = header === null ? 'no content type' : providerText(header, redactSent, 100);
   const error: ProviderError = {
     code: 'invalid_response',
     description: `HTTP ${answer.status} (${contentType}) is not a token response`,
@@ -70,7 +87,7 @@ function notATokenResponse(answer: TokenAnswer, retryAfterMs: number | null): To
 function readProviderError(
   body: Record<string, unknown>,
   status: number,
-  secrets: readonly string[],
+  redactSent: Redactor,
 ): ProviderError | null {
   const raw = body.error;
   const hasError = (typeof raw === 'string' && raw.length > 0) || isRecord(raw);
@@ -82,12 +99,12 @@ function readProviderError(
   const code = firstString(raw, nested.code, nested.type) ?? 'unknown_error';
   const description = firstString(body.error_description, nested.message);
   const error: ProviderError = {
-    code: redact(code, secrets),
-    description: description === null ? null : redact(description, secrets),
+    code: providerText(code, redactSent, MAX_PROVIDER_CODE),
+    description: description === null ? null : providerText(description, redactSent),
     status,
   };
 
-  const details = pickDetails(body, secrets);
+  const details = pickDetails(body, redactSent);
   return details === null ? error : { ...error, details };
 }
 
@@ -105,13 +122,21 @@ const DETAIL_KEYS = [
 
 function pickDetails(
   body: Record<string, unknown>,
-  secrets: readonly string[],
+  redactSent: Redactor,
 ): Record<string, unknown> | null {
+  const text = (s: string) => providerText(s, redactSent);
   const entries = DETAIL_KEYS.filter((key) => body[key] !== undefined).map(
-    (key) => [key, sanitize(body[key], secrets)] as const,
+    (key) => [key, boundDetail(sanitize(body[key], text), text)] as const,
   );
 
   return entries.length === 0 ? null : Object.fromEntries(entries);
+}
+
+// A detail too large to keep (a huge array or object) is kept as its bounded JSON text.
+function boundDetail(value: unknown, text: Redactor): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const json = JSON.stringify(value);
+  return json.length <= MAX_PROVIDER_TEXT ? value : text(json);
 }
 
 function firstString(...values: unknown[]): string | null {
@@ -147,7 +172,7 @@ function toTokenSet(
   const tokens = [accessToken, refreshToken, idToken].filter((t): t is string => t !== null);
 
   const extras = Object.entries(body).filter(([key]) => !CONSUMED.has(key));
-  const metadata = sanitize(Object.fromEntries(extras), [...tokens, ...ctx.sentSecrets]);
+  const metadata = sanitize(Object.fromEntries(extras), redactor([...tokens, ...ctx.sentSecrets]));
 
   return {
     accessToken,

@@ -7,6 +7,7 @@ import { newId, randomSecret } from '../lib/ids.ts';
 import type { ApiKey, IdentityRepository } from '../store/repos/identity.ts';
 import { isManager, requireScope } from './access.ts';
 import type { AuditLog } from './audit.ts';
+import { keysetOf, pageFrom, type Page, type PageQuery } from './pagination.ts';
 import { actorOf, scopes as allScopes, type Principal, type Scope } from './principal.ts';
 
 /** An API key's secret: `lk_` and 32 random bytes. Only its SHA-256 is stored. */
@@ -81,11 +82,13 @@ export class ApiKeyService {
     return { ...viewOf(key), secret };
   }
 
-  /** Owners and admins see every key of the workspace; members their own. */
-  async list(p: Principal): Promise<ApiKeyView[]> {
+  /** Owners and admins see every key of the workspace; members their own. Newest first. */
+  async list(p: Principal, q: PageQuery): Promise<Page<ApiKeyView>> {
     requireScope(p, 'admin');
     const own = isManager(p) ? undefined : (p.userId ?? undefined);
-    return (await this.repo.listApiKeys(p.workspaceId, own)).map(viewOf);
+    const filter = { workspaceId: p.workspaceId, userId: own };
+    const rows = await this.repo.apiKeysPage({ ...filter, ...keysetOf(q) });
+    return pageFrom(rows, q, await this.repo.countApiKeys(filter), (k) => k, viewOf);
   }
 
   /** Revokes at once: the next request with the key is refused. */

@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.ts';
 import { hasPrefix, newId } from '../lib/ids.ts';
 import type { AppRecord, AppRepository } from '../store/repos/apps.ts';
 import { discover } from '../oauth/index.ts';
+import { pageInMemory, type Page, type PageQuery } from './pagination.ts';
 
 export interface KeysField {
   name: string;
@@ -77,6 +78,17 @@ export class AppService {
     const custom = (await this.repo.list(workspaceId)).map(fromRecord);
     const customSlugs = new Set(custom.map((a) => a.slug));
     return [...builtinApps.filter((a) => !customSlugs.has(a.slug)), ...custom];
+  }
+
+  /**
+   * One page of `list` ordered by slug (unique in it: a custom app shadows a built-in one), in
+   * memory: the catalog is small. A cursor holds a slug, so it stays valid as apps are added.
+   */
+  async page(workspaceId: string, q: PageQuery): Promise<Page<AppDefinition>> {
+    return pageInMemory(await this.list(workspaceId), q, (app) => ({
+      created_at: 0,
+      id: app.slug,
+    }));
   }
 
   /** An app by slug or `app_…` id; a custom app shadows a built-in one of the same slug. */

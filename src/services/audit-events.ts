@@ -3,7 +3,7 @@ import { ApiError } from '../lib/errors.ts';
 import type { AuditEvent, AuditRepository } from '../store/repos/audit.ts';
 import { requireManager } from './access.ts';
 import type { AuditLog } from './audit.ts';
-import { decodeCursor, encodeCursor, type Page } from './pagination.ts';
+import { decodeCursor, pageFrom, type Page } from './pagination.ts';
 import type { Principal } from './principal.ts';
 
 export interface AuditEventView {
@@ -51,20 +51,7 @@ export class AuditEventService {
       before: q.before ? decodeCursor(q.before) : undefined,
     };
     const rows = await this.repo.list(filter);
-    const hasMore = rows.length > q.limit;
-    const page = q.before ? rows.slice(-q.limit) : rows.slice(0, q.limit);
-    const total = await this.repo.count(filter);
-    const first = page[0];
-    const last = page[page.length - 1];
-    return {
-      data: page.map(view),
-      page_info: {
-        count: page.length,
-        total_count: total,
-        start_cursor: first ? encodeCursor(first) : null,
-        end_cursor: last && (hasMore || q.before) ? encodeCursor(last) : null,
-      },
-    };
+    return pageFrom(rows, q, await this.repo.count(filter), (row) => row, view);
   }
 }
 

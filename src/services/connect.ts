@@ -199,7 +199,9 @@ export class ConnectService {
     if (!saved) return failPage('This sign-in link was already used or has expired. Start again.');
 
     const row = await this.deps.connect.tokenById(saved.connect_token_id);
-    if (!row || row.used_at !== null) return failPage('This connect link was already used.');
+    if (!row) return failPage('This connect link was already used.');
+    // A quick refusal before asking the provider; the claim that counts is in write().
+    if (row.used_at !== null) return this.alreadyUsed(row);
     if (query.error) return this.fail(row, query.error);
     if (!query.code) return this.fail(row, 'missing_code');
 
@@ -224,6 +226,8 @@ export class ConnectService {
       externalId: identity.externalId,
       name: identity.name,
     });
+    // Another callback of the same link won the claim: these tokens are not stored.
+    if (!account) return this.alreadyUsed(row);
     return this.succeed(row, account);
   }
 
@@ -237,6 +241,16 @@ export class ConnectService {
     const app = await this.deps.apps.get(row.workspace_id, row.app_id);
     if (app.authType !== 'keys') {
       throw new ApiError('validation_failed', 'This connect link is not for a keys app.');
+    }
+    const known = new Set(app.fields.map((f) => f.name));
+    const unknown = Object.keys(values).find((name) => !known.has(name));
+    if (unknown !== undefined) {
+      const name = unknown.length > 100 ? `${unknown.slice(0, 100)}…` : unknown;
+      const expected = app.fields.map((f) => f.name).join(', ');
+      throw new ApiError(
+        'validation_failed',
+        `body.${name} is not a field of this form (its fields: ${expected}).`,
+      );
     }
     const fields: Record<string, string> = {};
     for (const field of app.fields) {
@@ -255,6 +269,7 @@ export class ConnectService {
       name: null,
       oauthAppId: null,
     });
+    if (!account) throw new ApiError('connect_token_invalid');
     return this.succeed(row, account);
   }
 
@@ -265,7 +280,7 @@ export class ConnectService {
     reconnectId: string | null,
     tokens: TokenSet,
     identity: { externalId: string | null; name: string | null },
-  ): Promise<Account> {
+  ): Promise<Account | null> {
     let target = reconnectId ? await this.reconnectTarget(row, reconnectId) : null;
     // The same provider identity connected again through the same client is the same
     // account: keep its id, and its refresh token if the provider sends none (case C05 A).
@@ -296,6 +311,18 @@ export class ConnectService {
     });
   }
 
+  /**
+   * Stores the account a connect token's use made, and claims the token in the same
+   * transaction (see ConnectRepository.claimTokenAndWrite); null when another use of the token
+   * claimed it first, and then nothing was written.
+   *
+   * The claim is made here, at the write, rather than when a callback arrives: a code exchange
+   * that fails (or a keys form that is refused) has written nothing and claimed nothing, so the
+   * link still works for another try; and since the claim and the write commit together there
+   * is no window in which two callbacks of one link both write, nor one in which a claimed token
+   * has no account. The cost: a losing callback has already exchanged its code at the provider,
+   * and those tokens are dropped unstored.
+   */
   private async write(
     row: ConnectToken,
     app: AppDefinition,
@@ -307,7 +334,7 @@ export class ConnectService {
       name: string | null;
       oauthAppId: string | null;
     },
-  ): Promise<Account> {
+  ): Promise<Account | null> {
     const { accounts, keyring, fingerprint, clock, policy } = this.deps;
     const now = clock.now();
     const id = target?.id ?? newId('apn');
@@ -338,22 +365,32 @@ export class ConnectService {
       updated_at: now,
     };
 
-    if (target) {
-      await accounts.update(target.id, fields);
-    } else {
-      await accounts.insert({
-        id,
-        workspace_id: row.workspace_id,
-        app_id: app.id,
-        owner_user_id: row.external_user_id ? null : row.created_by,
-        external_user_id: row.external_user_id,
-        visibility: 'private',
-        last_refreshed_at: null,
-        lease_owner: null,
-        lease_expires_at: null,
-        created_at: now,
-        ...fields,
-      });
+    const outcome = await this.deps.connect.claimTokenAndWrite(
+      row.id,
+      now,
+      id,
+      target
+        ? { kind: 'update', id: target.id, patch: fields }
+        : {
+            kind: 'insert',
+            row: {
+              id,
+              workspace_id: row.workspace_id,
+              app_id: app.id,
+              owner_user_id: row.external_user_id ? null : row.created_by,
+              external_user_id: row.external_user_id,
+              visibility: 'private',
+              last_refreshed_at: null,
+              lease_owner: null,
+              lease_expires_at: null,
+              created_at: now,
+              ...fields,
+            },
+          },
+    );
+    if (outcome === 'token_used') return null;
+    if (outcome === 'account_gone') {
+      throw new ApiError('account_not_found', `No account "${id}" to reconnect.`);
     }
     this.deps.audit.record({
       workspaceId: row.workspace_id,
@@ -365,8 +402,8 @@ export class ConnectService {
     return (await accounts.get(id))!;
   }
 
-  private async succeed(row: ConnectToken, account: Account): Promise<ConnectEnd> {
-    await this.deps.connect.useToken(row.id, this.deps.clock.now(), account.id);
+  /** The token was claimed by write(), with the account. */
+  private succeed(row: ConnectToken, account: Account): ConnectEnd {
     if (row.success_redirect_uri) {
       return {
         kind: 'redirect',
@@ -380,6 +417,15 @@ export class ConnectService {
       message: 'You can close this window.',
       accountId: account.id,
     };
+  }
+
+  /** A callback of a link that another callback (or form) already used. */
+  private alreadyUsed(row: ConnectToken): ConnectEnd {
+    if (row.error_redirect_uri) {
+      const url = withParam(row.error_redirect_uri, 'error', 'connect_token_invalid');
+      return { kind: 'redirect', url };
+    }
+    return failPage('This connect link was already used.');
   }
 
   private fail(row: ConnectToken, code: string): ConnectEnd {
@@ -435,7 +481,16 @@ export class ConnectService {
     const record = oauthAppId
       ? await this.deps.oauthApps.get(workspaceId, oauthAppId)
       : (await this.deps.oauthApps.list(workspaceId, app.id))[0];
-    if (!record || record.app_id !== app.id) {
+    if (oauthAppId && !record) {
+      throw new ApiError('oauth_app_not_found', `No OAuth app "${oauthAppId}" in this workspace.`);
+    }
+    if (record && record.app_id !== app.id) {
+      throw new ApiError(
+        'validation_failed',
+        `oauth_app_id: "${record.id}" is a client of another app, not of "${app.slug}".`,
+      );
+    }
+    if (!record) {
       throw new ApiError(
         'oauth_app_not_found',
         `No OAuth app for "${app.slug}": create one with POST /v1/oauth_apps first.`,

@@ -4,10 +4,11 @@ import { ApiError } from '../lib/errors.ts';
 import { tokenHash } from '../lib/hash.ts';
 import { newId, randomSecret } from '../lib/ids.ts';
 import type { IdentityRepository } from '../store/repos/identity.ts';
-import type { MemberRecord, MemberRepository } from '../store/repos/members.ts';
+import type { Invitation, MemberRecord, MemberRepository } from '../store/repos/members.ts';
 import type { Role } from '../store/schema.ts';
 import { requireManager } from './access.ts';
 import type { AuditLog } from './audit.ts';
+import { keysetOf, pageFrom, type Page, type PageQuery } from './pagination.ts';
 import { actorOf, type Principal } from './principal.ts';
 import { normalizeEmail } from './users.ts';
 
@@ -20,6 +21,15 @@ export interface MemberView {
 }
 
 const view = (m: MemberRecord): MemberView => ({ ...m, created_at: toIso(m.created_at)! });
+
+const invitationView = (r: Invitation): InvitationView => ({
+  id: r.id,
+  email: r.email,
+  role: r.role,
+  created_by: r.created_by,
+  created_at: toIso(r.created_at)!,
+  expires_at: toIso(r.expires_at)!,
+});
 
 /**
  * Who belongs to the workspace. Owners and admins invite, change roles and remove; only an
@@ -48,8 +58,12 @@ export class MemberService {
     },
   ) {}
 
-  async list(p: Principal): Promise<MemberView[]> {
-    return (await this.deps.members.list(p.workspaceId)).map(view);
+  /** Every member may see who else belongs; oldest first. */
+  async list(p: Principal, q: PageQuery): Promise<Page<MemberView>> {
+    const { members } = this.deps;
+    const rows = await members.page(p.workspaceId, keysetOf(q));
+    const total = await members.count(p.workspaceId);
+    return pageFrom(rows, q, total, (m) => ({ created_at: m.created_at, id: m.user_id }), view);
   }
 
   /** A single-use invitation link; the token is returned this once and stored hashed. */
@@ -94,17 +108,13 @@ export class MemberService {
   }
 
   /** Pending invitations (owners and admins); the links themselves cannot be shown again. */
-  async invitations(p: Principal): Promise<InvitationView[]> {
+  async invitations(p: Principal, q: PageQuery): Promise<Page<InvitationView>> {
     requireManager(p, 'see invitations');
-    const rows = await this.deps.members.pendingInvitations(p.workspaceId, this.deps.clock.now());
-    return rows.map((r) => ({
-      id: r.id,
-      email: r.email,
-      role: r.role,
-      created_by: r.created_by,
-      created_at: toIso(r.created_at)!,
-      expires_at: toIso(r.expires_at)!,
-    }));
+    const { members } = this.deps;
+    const now = this.deps.clock.now();
+    const rows = await members.pendingInvitations(p.workspaceId, now, keysetOf(q));
+    const total = await members.countPendingInvitations(p.workspaceId, now);
+    return pageFrom(rows, q, total, (r) => r, invitationView);
   }
 
   /** Withdraws an invitation that was not used yet; its link stops working at once. */
@@ -160,8 +170,7 @@ export class MemberService {
   }
 
   private async member(p: Principal, userId: string): Promise<MemberRecord> {
-    const all = await this.deps.members.list(p.workspaceId);
-    const found = all.find((m) => m.user_id === userId);
+    const found = await this.deps.members.member(p.workspaceId, userId);
     if (!found) throw new ApiError('not_found', `No member "${userId}" in this workspace.`);
     return found;
   }

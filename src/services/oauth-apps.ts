@@ -8,6 +8,7 @@ import { isManager, requireScope } from './access.ts';
 import type { AccountRepository } from '../store/repos/accounts.ts';
 import type { AppService } from './apps.ts';
 import type { AuditLog } from './audit.ts';
+import { keysetOf, pageFrom, type Page, type PageQuery } from './pagination.ts';
 import { actorOf, type Principal } from './principal.ts';
 import { sealClientSecret, type ProviderResolver } from './providers.ts';
 
@@ -59,13 +60,22 @@ export class OAuthAppService {
     return view(record, app.slug);
   }
 
-  async list(p: Principal, appFilter?: string) {
+  /** The workspace's OAuth clients (of one app with `q.app`), oldest first. */
+  async list(p: Principal, q: PageQuery & { app?: string }): Promise<Page<OAuthAppView>> {
     requireScope(p, 'accounts:read');
-    const appId = appFilter ? (await this.apps.get(p.workspaceId, appFilter)).id : undefined;
-    const records = await this.repo.list(p.workspaceId, appId);
+    const appId = q.app ? (await this.apps.get(p.workspaceId, q.app)).id : undefined;
+    const filter = { workspaceId: p.workspaceId, appId };
+    const records = await this.repo.page({ ...filter, ...keysetOf(q) });
+    const total = await this.repo.count(filter);
     const slugs = new Map<string, string>();
     for (const app of await this.apps.list(p.workspaceId)) slugs.set(app.id, app.slug);
-    return records.map((r) => view(r, slugs.get(r.app_id) ?? 'unknown'));
+    return pageFrom(
+      records,
+      q,
+      total,
+      (r) => r,
+      (r) => view(r, slugs.get(r.app_id) ?? 'unknown'),
+    );
   }
 
   /**
@@ -99,6 +109,8 @@ export class OAuthAppService {
     });
   }
 }
+
+export type OAuthAppView = ReturnType<typeof view>;
 
 function view(r: OAuthAppRecord, slug: string) {
   return {

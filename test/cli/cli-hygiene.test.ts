@@ -4,16 +4,15 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { sleep } from '../../src/lib/clock.ts';
 import { freePort, startTestLatchkey, type TestLatchkey } from '../support/latchkey.ts';
 import { finished, lineMatching, runCli, startCli } from './run-cli.ts';
 
 const ESC = '\u001b';
-/**
- * Clears the screen and turns the text red; then DEL, C1 CSI and bidi overrides. (NUL never gets
- * this far: the API refuses it.)
- */
+/** Clears the screen and turns the text red; then DEL, C1 CSI and bidi overrides. */
 const hostile = `\u001b[2J\u001b[31mPWNED\u007f\u009b\u202eevil\u2066x\u2069`;
 
 describe('the CLI without a database', () => {
@@ -111,15 +110,21 @@ describe('npm start', () => {
 
 describe('the CLI against a server with hostile data', () => {
   let lk: TestLatchkey;
+  let fake: Server;
   let server: { url: string; apiKey: string };
 
   before(async () => {
     lk = await startTestLatchkey();
-    server = { url: lk.url, apiKey: lk.apiKey };
-    const key = await lk.api('POST', '/v1/api_keys', { name: hostile, scopes: ['accounts:read'] });
-    assert.equal(key.status, 201, JSON.stringify(key.body));
+    // Latchkey itself now refuses such names; a server that sends them anyway (an older one,
+    // a proxy, a compromised one) must still not reach the terminal.
+    fake = await hostileServer();
+    const address = fake.address() as AddressInfo;
+    server = { url: `http://127.0.0.1:${address.port}`, apiKey: 'lk_made-up' };
   });
-  after(() => lk?.close());
+  after(async () => {
+    await lk?.close();
+    await new Promise((resolve) => fake?.close(resolve));
+  });
 
   it('tables show control and bidi characters as escapes', async () => {
     const result = await runCli(server, ['keys', 'list']);
@@ -150,12 +155,13 @@ describe('the CLI against a server with hostile data', () => {
   });
 
   it('a failed issuer discovery exits 2 and says what to check', async () => {
-    const result = await runCli(server, ['apps', 'add', 'gone', '--issuer', 'http://127.0.0.1:9']);
+    const real = { url: lk.url, apiKey: lk.apiKey };
+    const result = await runCli(real, ['apps', 'add', 'gone', '--issuer', 'http://127.0.0.1:9']);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /discovery_failed/);
     assert.match(result.stderr, /hint: .*reachable from the server.*--authorization-url/);
 
-    const json = await runCli(server, [
+    const json = await runCli(real, [
       'apps',
       'add',
       'gone',
@@ -169,3 +175,31 @@ describe('the CLI against a server with hostile data', () => {
     assert.match(body.hint, /--authorization-url/);
   });
 });
+
+/** Answers the CLI's key list and account reads with control and bidi characters. */
+async function hostileServer(): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (path === '/v1/api_keys') {
+      const key = {
+        id: 'key_hostile',
+        name: hostile,
+        prefix: 'lk_abc',
+        scopes: ['accounts:read'],
+        created_at: new Date().toISOString(),
+        last_used_at: null,
+        expires_at: null,
+      };
+      const pageInfo = { count: 1, total_count: 1, start_cursor: null, end_cursor: null };
+      return send(200, { data: [key], page_info: pageInfo });
+    }
+    const id = path.replace('/v1/accounts/', '');
+    send(404, { error: `No account ${id}.`, code: 'account_not_found', request_id: 'req_1' });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}

@@ -108,6 +108,70 @@ describe('the latchkey CLI against a running server', () => {
         assert.ok(!(out.stdout + out.stderr).includes(secret));
       }
     });
+
+    it('warns on stderr when a client is stored without a secret, unless --public', async () => {
+      const env = { LATCHKEY_OAUTH_CLIENT_SECRET: undefined };
+      const [plain, json, declared] = await Promise.all([
+        cli(['oauth-apps', 'add', '--app', 'github', '--client-id', 'no-secret-1'], { env }),
+        cli(['oauth-apps', 'add', '--app', 'github', '--client-id', 'no-secret-2', '--json'], {
+          env,
+        }),
+        cli(['oauth-apps', 'add', '--app', 'github', '--client-id', 'pub-1', '--public'], { env }),
+      ]);
+      assert.equal(plain.code, 0, plain.stderr);
+      assert.match(plain.stdout, /^Added oa_\S+ for github \(a public client, without a secret\)/);
+      assert.match(plain.stderr, /^warning: oa_\S+ has no client secret/);
+      assert.match(plain.stderr, /without client authentication/);
+      assert.match(plain.stderr, /--client-secret-stdin.*--public/s);
+      assert.equal(json.code, 0, json.stderr);
+      assert.equal(JSON.parse(json.stdout).has_client_secret, false);
+      assert.match(json.stderr, /^warning: .*without client authentication/);
+      assert.equal(declared.code, 0, declared.stderr);
+      assert.equal(declared.stderr, '');
+      assert.match(declared.stdout, /\(a public client, without a secret\)/);
+    });
+
+    it('refuses --public with a secret, before storing anything', async () => {
+      const before = await lk.api('GET', '/v1/oauth_apps?limit=100');
+      const [stdin, fromEnv] = await Promise.all([
+        cli(
+          ['oauth-apps', 'add', '--app', 'github', '--client-id', 'x', '--public'].concat(
+            '--client-secret-stdin',
+          ),
+          { input: 'made-up-secret\n' },
+        ),
+        cli(['oauth-apps', 'add', '--app', 'github', '--client-id', 'x', '--public'], {
+          env: { LATCHKEY_OAUTH_CLIENT_SECRET: 'made-up-secret' },
+        }),
+      ]);
+      assert.equal(stdin.code, 2);
+      assert.match(stdin.stderr, /--public: .*--client-secret-stdin/);
+      assert.equal(fromEnv.code, 2);
+      assert.match(fromEnv.stderr, /--public: .*LATCHKEY_OAUTH_CLIENT_SECRET/);
+      const later = await lk.api('GET', '/v1/oauth_apps?limit=100');
+      assert.equal(later.body.page_info.total_count, before.body.page_info.total_count);
+    });
+
+    it('refuses apps add flags it would otherwise drop, before any request', async () => {
+      const unreachable = { url: 'http://127.0.0.1:9', apiKey: lk.apiKey };
+      const results = await Promise.all([
+        runCli(unreachable, ['apps', 'add', 'x', '--file', 'app.json', '--name', 'X']),
+        runCli(unreachable, ['apps', 'add', 'x', '--auth-type', 'keys', '--token-url', 'http://t']),
+        runCli(unreachable, ['apps', 'add', 'x', '--issuer', 'http://i', '--field', 'k:K']),
+        runCli(unreachable, ['apps', 'add', 'x', '--auth-type', 'basic']),
+        runCli(unreachable, ['apps', 'add', 'x', '--issuer', 'http://i', '--scope-separator', ';']),
+      ]);
+      // Exit 2, not 3: nothing was sent to the (unreachable) server.
+      assert.deepEqual(
+        results.map((r) => r.code),
+        [2, 2, 2, 2, 2],
+      );
+      assert.match(results[0]!.stderr, /--file holds the whole app definition; leave out --name/);
+      assert.match(results[1]!.stderr, /--token-url: only for oauth apps/);
+      assert.match(results[2]!.stderr, /--field: only for keys apps/);
+      assert.match(results[3]!.stderr, /--auth-type <type>' argument 'basic' is invalid/);
+      assert.match(results[4]!.stderr, /--scope-separator <sep>' argument ';' is invalid/);
+    });
   });
 
   describe('connect', () => {
@@ -291,6 +355,23 @@ describe('the latchkey CLI against a running server', () => {
       assert.equal(fixture.stats.refreshGrants, before + 1);
     });
 
+    it('says a keys account has nothing to refresh, as the server leaves it unchanged', async () => {
+      const before = await lk.api('GET', `/v1/accounts/${keysAccount}`);
+      const answer = await lk.api('POST', `/v1/accounts/${keysAccount}/refresh`);
+      // The server answers 200 with the account as it was: no expiry, never refreshed.
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.equal(answer.body.data.expires_at, null);
+      assert.equal(answer.body.data.last_refreshed_at, before.body.data.last_refreshed_at);
+
+      const result = await cli(['accounts', 'refresh', keysAccount]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(
+        result.stdout,
+        `Nothing to refresh: ${keysAccount} is a keys account (Weather); its credentials do ` +
+          'not expire.\n',
+      );
+    });
+
     it('exits 5 for an unknown account', async () => {
       const result = await cli(['accounts', 'get', 'apn_doesnotexist0000000000']);
       assert.equal(result.code, 5);
@@ -358,6 +439,55 @@ describe('the latchkey CLI against a running server', () => {
       const table = await cli(['audit', 'tail', '-n', '5']);
       assert.equal(table.code, 0, table.stderr);
       assert.match(table.stdout, /\d{4}-\d\d-\d\dT\S+\s+\S+\s+api_key:key_/);
+    });
+  });
+
+  describe('options are checked before any request', () => {
+    it('connect with a bad --timeout makes no connect token and prints no link', async () => {
+      const unreachable = { url: 'http://127.0.0.1:9', apiKey: lk.apiKey };
+      const [live, dead, empty, tooFast] = await Promise.all([
+        cli(['connect', 'weather', '--timeout', 'abc']),
+        runCli(unreachable, ['connect', 'weather', '--timeout', 'abc']),
+        cli(['connect', 'weather', '--timeout', '']),
+        cli(['connect', 'weather', '--poll-interval', '5']),
+      ]);
+      for (const result of [live, dead, empty, tooFast]) {
+        assert.equal(result.code, 2, result.stderr);
+        assert.equal(result.stdout, '');
+        assert.doesNotMatch(result.stderr, /ctok_|Open this link/);
+      }
+      assert.match(live.stderr, /^error: option '--timeout <seconds>' argument 'abc' is invalid/);
+      assert.match(tooFast.stderr, /--poll-interval <ms>' argument '5' is invalid.*100 or more/);
+    });
+
+    it('names a short flag as typed, with its long form', async () => {
+      const [audit, interval, list, minTtl] = await Promise.all([
+        cli(['audit', 'tail', '-n', 'abc']),
+        cli(['audit', 'tail', '--interval', '1e3']),
+        cli(['accounts', 'list', '--limit', '0']),
+        cli(['accounts', 'get', 'apn_x', '--min-ttl', '-5']),
+      ]);
+      assert.equal(audit.code, 2);
+      assert.match(audit.stderr, /^error: option '-n, --limit <n>' argument 'abc' is invalid\./);
+      assert.doesNotMatch(audit.stderr, /^error: --limit must/);
+      assert.equal(interval.code, 2);
+      assert.match(interval.stderr, /--interval <ms>' argument '1e3' is invalid/);
+      assert.equal(list.code, 2);
+      assert.match(list.stderr, /--limit <n>' argument '0' is invalid\. .*1 or more/);
+      assert.equal(minTtl.code, 2);
+      assert.match(minTtl.stderr, /--min-ttl/);
+    });
+
+    it('serve and keys rotate name their flags too', async () => {
+      const none = { url: 'http://127.0.0.1:9', apiKey: '' };
+      const [port, batch] = await Promise.all([
+        runCli(none, ['serve', '-p', 'http']),
+        runCli(none, ['keys', 'rotate', '--batch-size', '0']),
+      ]);
+      assert.equal(port.code, 2);
+      assert.match(port.stderr, /option '-p, --port <port>' argument 'http' is invalid/);
+      assert.equal(batch.code, 2);
+      assert.match(batch.stderr, /--batch-size <n>' argument '0' is invalid/);
     });
   });
 

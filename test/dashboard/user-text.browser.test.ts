@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import type { Clock } from '../../src/lib/clock.ts';
+import { openStore } from '../../src/store/db.ts';
 import { startTestLatchkey, type TestLatchkey } from '../support/latchkey.ts';
 
 // The same browser setup as dashboard.browser.test.ts; CI installs Debian's chromium.
@@ -119,12 +120,12 @@ describe(
       shift = 0;
       assert.equal(expired.status, 201, JSON.stringify(expired.body));
       expiredSecret = expired.body.data.secret;
-      for (const name of ['forever worker', SPOOFED_KEY]) {
+      for (const name of ['forever worker', 'spoofed key']) {
         const made = await lk.api('POST', '/v1/api_keys', { name, scopes: ['accounts:read'] });
         assert.equal(made.status, 201, JSON.stringify(made.body));
       }
       const app = await lk.api('POST', '/v1/apps', {
-        name: SPOOFED_APP,
+        name: 'Acme',
         name_slug: 'acme-keys',
         auth_type: 'keys',
         fields: [{ name: 'api_key', label: 'API key', secret: true }],
@@ -148,10 +149,31 @@ describe(
 
       // The first user, whose own name carries the override, becomes the owner.
       await page.goto(`${lk.url}/signup`);
-      await page.getByLabel('Name').fill(OWNER.name);
+      await page.getByLabel('Name').fill('Olive');
       await page.getByLabel('Email').fill(OWNER.email);
       await page.getByLabel('Password').fill(OWNER.password);
       await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByRole('heading', { name: 'No accounts yet' }).waitFor();
+
+      // The API refuses bidi overrides in names now; rows written before it did, and names that
+      // come from a provider, may still hold them. Plant them in the database directly.
+      const store = openStore(lk.databaseUrl);
+      try {
+        await store.db.updateTable('users').set({ name: OWNER.name }).execute();
+        await store.db
+          .updateTable('api_keys')
+          .set({ name: SPOOFED_KEY })
+          .where('name', '=', 'spoofed key')
+          .execute();
+        await store.db
+          .updateTable('apps')
+          .set({ name: SPOOFED_APP })
+          .where('name_slug', '=', 'acme-keys')
+          .execute();
+      } finally {
+        await store.close();
+      }
+      await page.reload();
       await page.getByRole('heading', { name: 'No accounts yet' }).waitFor();
     });
 

@@ -203,7 +203,7 @@ describe('HTTP hygiene: connect pages, caching, media types, validation messages
       });
       assert.equal(res.status, 431);
       const body = await res.json();
-      assert.equal(body.code, 'validation_failed');
+      assert.equal(body.code, 'headers_too_large');
       assert.match(body.request_id, /^req_/);
       assert.equal(res.headers.get('x-request-id'), body.request_id);
       assert.equal(res.headers.get('cache-control'), 'no-store');
@@ -217,7 +217,7 @@ describe('HTTP hygiene: connect pages, caching, media types, validation messages
       const res = parseRaw(answer);
       assert.equal(res.status, 400);
       assert.deepEqual(Object.keys(res.body).sort(), ['code', 'error', 'request_id']);
-      assert.equal(res.body.code, 'validation_failed');
+      assert.equal(res.body.code, 'bad_http');
       assert.match(res.body.error, /not valid HTTP/);
       assert.equal(
         res.headers['content-length'],

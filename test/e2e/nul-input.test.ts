@@ -6,7 +6,7 @@ import { testDialects } from '../support/stores.ts';
 // PostgreSQL cannot store U+0000 in text and SQLite would; a lone surrogate comes back changed:
 // both databases refuse such text up front, the same way.
 for (const dialect of testDialects()) {
-  describe(`the NUL character in any input is a 400 (${dialect})`, () => {
+  describe(`NUL, control and bidi-override characters in any input are a 400 (${dialect})`, () => {
     let lk: TestLatchkey;
     before(async () => {
       lk = await startTestLatchkey({ dialect });
@@ -48,6 +48,14 @@ for (const dialect of testDialects()) {
       // A lone surrogate would be stored as something else than what was acknowledged.
       ['POST', '/v1/apps', { name_slug: 'half', name: 'a\ud800b', auth_type: 'keys', fields: [] }],
       ['POST', '/v1/api_keys', { name: 'a\udc00', scopes: ['accounts:read'] }],
+      // Other control characters and bidi overrides would disguise a name on a trusted page.
+      ['POST', '/v1/apps', { name_slug: 'esc', name: 'a\u001b[31mred', auth_type: 'keys' }],
+      ['POST', '/v1/apps', { name_slug: 'rlo', name: '\u202egnp.exe', auth_type: 'keys' }],
+      ['POST', '/v1/apps', { name_slug: 'lri', name: 'a\u2066b', auth_type: 'keys' }],
+      ['POST', '/v1/api_keys', { name: 'bell\u0007', scopes: ['accounts:read'] }],
+      ['POST', '/v1/api_keys', { name: 'c1\u0085', scopes: ['accounts:read'] }],
+      ['POST', '/v1/api_keys', { name: 'del\u007f', scopes: ['accounts:read'] }],
+      ['GET', '/v1/accounts?external_user_id=a%1Bb'],
     ];
 
     for (const [method, path, body, auth] of cases) {
@@ -58,6 +66,18 @@ for (const dialect of testDialects()) {
         assert.match(res.json.request_id, /^req_/);
       });
     }
+
+    it('keeps tabs, line breaks and right-to-left text', async () => {
+      const name = 'two\tlines\r\nעברית \u200fمرحبا';
+      const res = await send('POST', '/v1/apps', {
+        name_slug: 'rtl',
+        name,
+        auth_type: 'keys',
+        fields: [{ name: 'pem', label: 'Key' }],
+      });
+      assert.equal(res.status, 201, JSON.stringify(res.json));
+      assert.equal(res.json.data.name, name);
+    });
 
     it('logs no error and keeps serving', async () => {
       assert.equal(lk.logs().includes('"level":50'), false, 'an error was logged');

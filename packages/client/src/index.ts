@@ -22,6 +22,13 @@ export {
   ServiceUnavailableError,
   ValidationError,
 } from './errors.ts';
-export type { AccountListQuery, Accounts, Admin, ConnectTokenStatus, Json } from './resources.ts';
+export type {
+  AccountListQuery,
+  Accounts,
+  Admin,
+  ConnectTokenStatus,
+  Json,
+  PageQuery,
+} from './resources.ts';
 export type { RetryOptions } from './transport.ts';
 export type { Account, Credentials, Page, PageInfo, Query } from './types.ts';

@@ -79,12 +79,25 @@ export class Accounts {
   }
 }
 
+/** Where a page starts and how long it is (1–100, default 25), as in API.md. */
+export type PageQuery = {
+  limit?: number;
+  after?: string;
+  before?: string;
+};
+
 /** Apps, OAuth apps, connect tokens, API keys and the audit log: thin, wire-shaped. */
 export class Admin {
   constructor(private readonly http: Transport) {}
 
-  listApps(): Promise<Page<Json>> {
-    return this.http.request('GET', '/v1/apps');
+  /** One page of apps (the built-in catalog, then custom apps); `limit` 1–100, `after`. */
+  listApps(query: PageQuery = {}): Promise<Page<Json>> {
+    return this.http.request('GET', '/v1/apps', { query });
+  }
+
+  /** Every app, page after page. */
+  apps(): AsyncGenerator<Json> {
+    return this.http.items('/v1/apps', { limit: 100 });
   }
 
   async getApp(slugOrId: string): Promise<Json> {
@@ -95,8 +108,14 @@ export class Admin {
     return (await this.http.request<{ data: Json }>('POST', '/v1/apps', { body })).data;
   }
 
-  listOAuthApps(query: { app?: string } = {}): Promise<Page<Json>> {
+  /** One page of the workspace's OAuth clients, of one app if `app` is given. */
+  listOAuthApps(query: { app?: string } & PageQuery = {}): Promise<Page<Json>> {
     return this.http.request('GET', '/v1/oauth_apps', { query });
+  }
+
+  /** Every OAuth client, page after page. */
+  oauthApps(query: { app?: string } = {}): AsyncGenerator<Json> {
+    return this.http.items('/v1/oauth_apps', { ...query, limit: 100 });
   }
 
   async createOAuthApp(body: {
@@ -140,8 +159,9 @@ export class Admin {
     return (await this.http.request<{ data: Json }>('POST', '/v1/api_keys', { body })).data;
   }
 
+  /** Every API key of the workspace (never their secrets), page after page. */
   apiKeys(): AsyncGenerator<Json> {
-    return this.http.items('/v1/api_keys');
+    return this.http.items('/v1/api_keys', { limit: 100 });
   }
 
   async revokeApiKey(id: string): Promise<void> {

@@ -54,3 +54,56 @@ describe('accounts listing and management against a running Latchkey', () => {
     await assert.rejects(latchkey.getCredentials(id), NotFoundError);
   });
 });
+
+describe('admin lists against a running Latchkey', () => {
+  let lk: TestLatchkey;
+
+  before(async () => {
+    lk = await startTestLatchkey({ env: { LATCHKEY_REFRESH_INTERVAL_MS: '0' } });
+  });
+
+  after(() => lk?.close());
+
+  it('follows every page of API keys, apps and OAuth clients, 100 at a time', async () => {
+    const latchkey = new Latchkey({ apiKey: lk.apiKey, baseUrl: lk.url });
+    for (let i = 0; i < 104; i += 1) {
+      await latchkey.admin.createApiKey({ name: `key ${i}`, scopes: ['accounts:read'] });
+    }
+    await addKeysApp(lk, 'weather');
+    for (let i = 0; i < 3; i += 1) {
+      await latchkey.admin.createOAuthApp({
+        app: 'github',
+        client_id: `made-up-client-${i}`,
+        client_secret: 'made-up-secret',
+      });
+    }
+
+    const counter = countingFetch();
+    const counted = new Latchkey({ apiKey: lk.apiKey, baseUrl: lk.url, fetch: counter.fetch });
+    const keys = [];
+    for await (const key of counted.admin.apiKeys()) keys.push(key);
+    assert.equal(keys.length, 105); // the owner key and the 104 made here
+    assert.equal(new Set(keys.map((k) => k.id)).size, 105);
+    assert.equal(counter.count('GET /v1/api_keys'), 2);
+
+    const slugs = [];
+    for await (const app of counted.admin.apps()) slugs.push(app.name_slug);
+    assert.ok(slugs.includes('weather') && slugs.includes('github'), slugs.join());
+
+    const clients = [];
+    for await (const client of counted.admin.oauthApps({ app: 'github' })) clients.push(client);
+    assert.equal(clients.length, 3);
+  });
+
+  it('reads one page of apps at a time when asked', async () => {
+    const latchkey = new Latchkey({ apiKey: lk.apiKey, baseUrl: lk.url });
+    const first = await latchkey.admin.listApps({ limit: 2 });
+    assert.equal(first.data.length, 2);
+    assert.ok(first.page_info.end_cursor);
+    const second = await latchkey.admin.listApps({ limit: 2, after: first.page_info.end_cursor });
+    assert.notDeepEqual(
+      second.data.map((a) => a.name_slug),
+      first.data.map((a) => a.name_slug),
+    );
+  });
+});

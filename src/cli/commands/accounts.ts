@@ -1,15 +1,17 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import type { Account } from '../../../packages/client/src/index.ts';
+import { ForbiddenError, type Account, type Latchkey } from '../../../packages/client/src/index.ts';
 import { action } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
+import { wholeNumber } from '../options.ts';
+import { PAGE_SIZE } from '../pages.ts';
 import { Progress, relative, type Cell, type Output } from '../output.ts';
 
 interface ListOptions {
   app?: string;
   externalUserId?: string;
   oauthAppId?: string;
-  limit?: string;
+  limit?: number;
 }
 
 export function registerAccounts(program: Command): void {
@@ -21,17 +23,17 @@ export function registerAccounts(program: Command): void {
     .option('--app <slug>', 'only this app (slug or id)')
     .option('--external-user-id <id>', 'only this end user of your product')
     .option('--oauth-app-id <id>', 'only accounts connected through this OAuth app')
-    .option('--limit <n>', 'show at most n accounts')
+    .option('--limit <n>', 'show at most n accounts', wholeNumber(1))
     .action(
       action(async ({ client, out }, opts: ListOptions) => {
-        const max = opts.limit === undefined ? Infinity : positiveInt(opts.limit, '--limit');
+        const max = opts.limit ?? Infinity;
         const progress = new Progress();
         const rows: Account[] = [];
         const query = {
           app: opts.app,
           externalUserId: opts.externalUserId,
           oauthAppId: opts.oauthAppId,
-          limit: Math.min(100, max),
+          limit: Math.min(PAGE_SIZE, max),
         };
         pages: for await (const page of client.accounts.pages(query)) {
           for (const account of page.data) {
@@ -61,15 +63,17 @@ export function registerAccounts(program: Command): void {
     .command('get <id>')
     .description('show one account')
     .option('--credentials', 'include its credentials (secrets: tokens, keys) in the output')
-    .option('--min-ttl <seconds>', 'with --credentials: a token valid at least this long')
+    .option(
+      '--min-ttl <seconds>',
+      'with --credentials: a token valid at least this long',
+      wholeNumber(0),
+    )
     .action(
       action(
-        async ({ client, out }, id: string, opts: { credentials?: boolean; minTtl?: string }) => {
-          const minTtl =
-            opts.minTtl === undefined ? undefined : positiveInt(opts.minTtl, '--min-ttl');
+        async ({ client, out }, id: string, opts: { credentials?: boolean; minTtl?: number }) => {
           const account = await client.accounts.get(id, {
             includeCredentials: opts.credentials === true,
-            minTtl,
+            minTtl: opts.minTtl,
           });
           if (out.json) return out.printJson(account);
           show(out, account);
@@ -86,9 +90,13 @@ export function registerAccounts(program: Command): void {
     .description('refresh the access token now, whatever its expiry')
     .action(
       action(async ({ client, out }, id: string) => {
+        const before = await readIfAllowed(client, id);
         const account = await client.accounts.refresh(id);
         if (out.json) return out.printJson(account);
-        out.line(`Refreshed ${account.id}; the token expires ${expiry(account)}.`);
+        const idle = nothingRefreshed(before, account);
+        if (idle) return out.line(idle);
+        const expires = account.expires_at ? `expires ${expiry(account)}` : 'does not expire';
+        out.line(`Refreshed ${account.id}; the token ${expires}.`);
       }),
     );
 
@@ -134,11 +142,38 @@ function expiry(a: Account): string {
   return a.expires_at ? `${a.expires_at} (${relative(a.expires_at)})` : 'never';
 }
 
-export function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new CliError(`${flag} must be a whole number.`, EXIT.usage);
-  return n;
+/** The account before a refresh; undefined for a key that may refresh but not read it. */
+async function readIfAllowed(client: Latchkey, id: string): Promise<Account | undefined> {
+  try {
+    return await client.accounts.get(id);
+  } catch (error) {
+    if (error instanceof ForbiddenError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The sentence for a refresh that had nothing to do, or null. The server answers such a request
+ * 200 with the account unchanged: a keys (or no-auth) account's credentials do not expire, and
+ * an OAuth token without an expiry or a refresh token stays as it is (last_refreshed_at too).
+ */
+function nothingRefreshed(before: Account | undefined, after: Account): string | null {
+  if (after.app.auth_type !== 'oauth') {
+    return (
+      `Nothing to refresh: ${after.id} is a ${after.app.auth_type} account ` +
+      `(${after.app.name}); its credentials do not expire.`
+    );
+  }
+  const unchanged =
+    !after.last_refreshed_at ||
+    (before !== undefined && before.last_refreshed_at === after.last_refreshed_at);
+  if (after.expires_at === null && unchanged) {
+    return (
+      `Nothing to refresh: ${after.id}'s token does not expire and the account has no ` +
+      'refresh token.'
+    );
+  }
+  return null;
 }
 
 /** Asks on a terminal; elsewhere there is nobody to ask, so --yes is required. */

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Json } from '../../../packages/client/src/index.ts';
 import { action, collect } from '../context.ts';
+import { listAll } from '../pages.ts';
 import { str } from './apps.ts';
 import { relative } from '../output.ts';
 
@@ -36,8 +37,7 @@ export function registerApiKeys(program: Command): Command {
     .description('list API keys (never their secrets)')
     .action(
       action(async ({ client, out }) => {
-        const rows: Json[] = [];
-        for await (const key of client.admin.apiKeys()) rows.push(withoutSecret(key));
+        const rows = (await listAll(client, '/v1/api_keys')).map(withoutSecret);
         if (out.json) return out.printJson(rows);
         out.table(
           ['ID', 'NAME', 'PREFIX', 'SCOPES', 'CREATED', 'LAST USED', 'EXPIRES'],

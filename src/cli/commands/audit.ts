@@ -1,17 +1,20 @@
 import type { Command } from 'commander';
-import type { Json } from '../../../packages/client/src/index.ts';
+import type { Json, Latchkey } from '../../../packages/client/src/index.ts';
 import { action } from '../context.ts';
+import { wholeNumber } from '../options.ts';
 import { visible, type Output } from '../output.ts';
-import { positiveInt } from './accounts.ts';
+import { everyPage, PAGE_SIZE } from '../pages.ts';
 import { str } from './apps.ts';
 
 interface TailOptions {
-  limit: string;
+  limit: number;
   follow?: boolean;
   account?: string;
   action?: string;
-  interval: string;
+  interval: number;
 }
+
+type Filter = { account_id?: string; action?: string };
 
 export function registerAudit(program: Command): void {
   const audit = program.command('audit').description('the audit log');
@@ -19,34 +22,59 @@ export function registerAudit(program: Command): void {
   audit
     .command('tail')
     .description('show the latest audit events, oldest first; --follow to keep watching')
-    .option('-n, --limit <n>', 'how many recent events to show', '20')
+    .option('-n, --limit <n>', 'how many recent events to show', wholeNumber(1), 20)
     .option('-f, --follow', 'keep printing new events as they happen')
     .option('--account <id>', 'only events about this account')
     .option('--action <action>', 'only this action, e.g. credentials.read')
-    .option('--interval <ms>', 'with --follow: how often to look', '2000')
+    .option('--interval <ms>', 'with --follow: how often to look', wholeNumber(100), 2000)
     .action(
       action(async ({ client, out }, opts: TailOptions) => {
-        const limit = Math.min(100, Math.max(1, positiveInt(opts.limit, '--limit')));
-        const interval = Math.max(100, positiveInt(opts.interval, '--interval'));
-        const query = { limit, account_id: opts.account, action: opts.action };
+        const filter: Filter = { account_id: opts.account, action: opts.action };
         const seen = new Set<string>();
-
-        // The API lists newest first; print the page reversed, so the newest ends up last.
-        const print = (events: Json[]) => {
-          for (const event of events.reverse()) {
-            if (seen.has(String(event.id))) continue;
+        const print = (newestFirst: Json[]) => {
+          // The API lists newest first; print oldest first, so the newest ends up last.
+          for (const event of newestFirst.reverse()) {
             seen.add(String(event.id));
             emit(out, event);
           }
         };
 
-        print((await client.admin.auditPage(query)).data);
+        print(await latest(client, filter, opts.limit));
         while (opts.follow) {
-          await new Promise((resolve) => setTimeout(resolve, interval));
-          print((await client.admin.auditPage(query)).data);
+          await new Promise((resolve) => setTimeout(resolve, opts.interval));
+          print(await unseen(client, filter, seen));
         }
       }),
     );
+}
+
+/** The newest `count` events, newest first, across as many pages as that takes. */
+async function latest(client: Latchkey, filter: Filter, count: number): Promise<Json[]> {
+  const events: Json[] = [];
+  const limit = Math.min(PAGE_SIZE, count);
+  for await (const page of everyPage(client, '/v1/audit_events', { ...filter, limit })) {
+    events.push(...page.data.slice(0, count - events.length));
+    if (events.length >= count) break;
+  }
+  return events;
+}
+
+/**
+ * The events not printed yet, newest first: pages back to the oldest event already printed
+ * that a page holds. The log is written in batches, so an event can land between events
+ * printed already: those are printed too; events older than all of them are not (they were
+ * before the window `-n` asked for).
+ */
+async function unseen(client: Latchkey, filter: Filter, seen: Set<string>): Promise<Json[]> {
+  const events: Json[] = [];
+  for await (const page of everyPage(client, '/v1/audit_events', filter)) {
+    const isSeen = (event: Json) => seen.has(String(event.id));
+    const lastSeen = page.data.findLastIndex(isSeen);
+    const fresh = lastSeen === -1 ? page.data : page.data.slice(0, lastSeen);
+    events.push(...fresh.filter((event) => !isSeen(event)));
+    if (lastSeen !== -1) break;
+  }
+  return events;
 }
 
 function emit(out: Output, e: Json): void {

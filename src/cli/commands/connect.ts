@@ -7,16 +7,16 @@ import {
 } from '../../../packages/client/src/index.ts';
 import { action } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
+import { wholeNumber } from '../options.ts';
 import { Progress, type Output } from '../output.ts';
-import { positiveInt } from './accounts.ts';
 
 interface ConnectOptions {
   externalUserId?: string;
   oauthAppId?: string;
   reconnect?: string;
   wait: boolean;
-  timeout?: string;
-  pollInterval: string;
+  timeout?: number;
+  pollInterval: number;
 }
 
 export function registerConnect(program: Command): void {
@@ -27,11 +27,17 @@ export function registerConnect(program: Command): void {
     .option('--oauth-app-id <id>', 'connect through this OAuth client of yours')
     .option('--reconnect <account_id>', 'replace this account’s credentials, keeping its id')
     .option('--no-wait', 'print the link and exit')
-    .option('--timeout <seconds>', 'stop waiting after this long (default: until the link expires)')
-    .option('--poll-interval <ms>', 'how often to look for the account', '2000')
+    // Numbers are checked while the command line is parsed: a bad one stops the command
+    // before it makes a connect token or prints a link.
+    .option(
+      '--timeout <seconds>',
+      'stop waiting after this long (default: until the link expires)',
+      wholeNumber(1),
+    )
+    .option('--poll-interval <ms>', 'how often to look for the account', wholeNumber(100), 2000)
     .action(
       action(async ({ client, out }, app: string, opts: ConnectOptions) => {
-        const interval = Math.max(100, positiveInt(opts.pollInterval, '--poll-interval'));
+        const interval = opts.pollInterval;
         const target = opts.reconnect ? await client.accounts.get(opts.reconnect) : undefined;
 
         // A link reconnects only an account of its own end user: take the account's.
@@ -52,10 +58,7 @@ export function registerConnect(program: Command): void {
         if (!opts.wait) return;
 
         const linkExpiry = Date.parse(token.expires_at);
-        const deadline =
-          opts.timeout === undefined
-            ? linkExpiry
-            : Date.now() + positiveInt(opts.timeout, '--timeout') * 1000;
+        const deadline = opts.timeout === undefined ? linkExpiry : Date.now() + opts.timeout * 1000;
         // The token records the account its link connected: a new one, an identity that was
         // connected already (same id, new credentials), or the reconnected one. Nothing else
         // (a background refresh, say) ends the wait.

@@ -3,7 +3,8 @@ import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
 import { ApiError } from '../../lib/errors.ts';
-import type { Principal } from '../../services/principal.ts';
+import type { Principal, Scope } from '../../services/principal.ts';
+import { requireScope } from '../../services/access.ts';
 import type { Services } from '../../services/index.ts';
 import type { Session } from '../../store/repos/sessions.ts';
 import type { User } from '../../store/repos/identity.ts';
@@ -22,6 +23,11 @@ declare module 'fastify' {
     auth?: boolean;
     /** A session suffices even when its person belongs to no workspace (GET /v1/users/me). */
     workspaceOptional?: boolean;
+    /**
+     * A scope every caller of the route needs, checked before the body is read, so a key
+     * without it learns nothing from validation. Services check again, with finer rules.
+     */
+    scope?: Scope;
   }
 }
 
@@ -65,7 +71,11 @@ export async function registerAuth(
   // content types or validation (and after the rate limiter has counted the request).
   app.addHook('preParsing', async (request) => {
     const routeConfig = request.routeOptions.config;
-    if (!routeConfig?.auth || request.principal) return;
+    if (!routeConfig?.auth) return;
+    if (request.principal) {
+      if (routeConfig.scope) requireScope(request.principal, routeConfig.scope);
+      return;
+    }
     if (routeConfig.workspaceOptional && request.session) return;
     throw request.authError ?? new ApiError('unauthorized');
   });

@@ -9,6 +9,7 @@ import type {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiError, errorCatalogue, type ErrorCode } from '../../lib/errors.ts';
+import { scopeToken } from '../schemas.ts';
 import { newRequestId } from '../../lib/ids.ts';
 
 /** What an error becomes for the client, whatever the format of the answer (JSON or a page). */
@@ -150,10 +151,22 @@ function validationMessage(
       );
       return `${path()} must not be ${JSON.stringify(value)}: the name is reserved`;
     }
+    case 'pattern': {
+      const words = patternWords[String(params.pattern)];
+      return `${path()} ${words ?? `must match ${String(params.pattern)}`}`;
+    }
     default:
       return `${path()} ${first.message ?? 'is not valid'}`;
   }
 }
+
+/** What the schemas' patterns mean, in words for the error sentence. */
+const patternWords: Record<string, string> = {
+  [scopeToken.pattern]: 'must be a scope: printable ASCII without spaces, quotes or backslashes',
+  '^https?://': 'must be an http:// or https:// URL',
+  '^[^\\s@]+@[^\\s@]+$': 'must be an email address',
+  '^[0-9]{1,6}$': 'must be a whole number of seconds (at most 6 digits)',
+};
 
 function unescapePointer(segment: string): string {
   return segment.replaceAll('~1', '/').replaceAll('~0', '~');
@@ -191,12 +204,13 @@ function fastifyCode(err: FastifyError): ErrorCode | null {
 export function clientErrorHandler(log: Logger) {
   return (err: NodeJS.ErrnoException & { rawPacket?: unknown }, socket: Socket): void => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
-    const [status, message] =
+    const [code, message]: [ErrorCode, string] =
       err.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'The request line and headers are too large.']
+        ? ['headers_too_large', errorCatalogue.headers_too_large.message]
         : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? [408, 'The request did not arrive in time.']
-          : [400, `The request is not valid HTTP (${reason(err)}).`];
+          ? ['request_timeout', errorCatalogue.request_timeout.message]
+          : ['bad_http', `The request is not valid HTTP (${reason(err)}).`];
+    const status = errorCatalogue[code].status;
     const requestId = newRequestId();
     log.debug({ err, request_id: requestId, status }, 'client error');
     // A response already on its way (keep-alive, pipelining) must not be interleaved with ours.
@@ -204,7 +218,7 @@ export function clientErrorHandler(log: Logger) {
     if (socket.writable && !inFlight?.headersSent) {
       const body = JSON.stringify({
         error: message,
-        code: 'validation_failed',
+        code,
         request_id: requestId,
       });
       socket.write(

@@ -39,7 +39,7 @@ export function accountAccessRoutes(app: FastifyInstance, services: Services): v
   app.put<{ Params: { id: string }; Body: AccessInput }>(
     '/v1/accounts/:id/access',
     {
-      config: auth,
+      config: { ...auth, scope: 'accounts:write' },
       schema: {
         tags: ['accounts'],
         summary: 'Share the account with the workspace or with members (owner or admin)',

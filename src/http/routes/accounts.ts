@@ -4,6 +4,7 @@ import type { Services } from '../../services/index.ts';
 import { principalOf } from '../plugins/auth.ts';
 import {
   accountSchema,
+  emptyBody,
   errorResponses,
   idParam,
   isTrue,
@@ -115,11 +116,12 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
   app.post<{ Params: { id: string } }>(
     '/v1/accounts/:id/refresh',
     {
-      config: auth,
+      config: { ...auth, scope: 'accounts:write' },
       schema: {
         tags: ['accounts'],
         summary: 'Refresh the access token now, whatever its expiry',
         params: idParam,
+        body: emptyBody,
         response: {
           200: { type: 'object', properties: { data: accountSchema } },
           ...errorResponses,
@@ -134,7 +136,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
   app.delete<{ Params: { id: string } }>(
     '/v1/accounts/:id',
     {
-      config: auth,
+      config: { ...auth, scope: 'accounts:write' },
       schema: {
         tags: ['accounts'],
         summary: 'Delete an account: credentials destroyed, and revoked where the provider can',

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services/index.ts';
 import { scopes, type Scope } from '../../services/principal.ts';
 import { principalOf } from '../plugins/auth.ts';
-import { errorResponses, idParam, timestamp, wholeList, wholeListSchema } from '../schemas.ts';
+import { errorResponses, idParam, listSchema, paginationQuery, timestamp } from '../schemas.ts';
+import type { PageQuery } from '../../services/pagination.ts';
 
 const keyProperties = {
   id: { type: 'string' },
@@ -27,7 +28,7 @@ export function apiKeyRoutes(app: FastifyInstance, services: Services): void {
   app.post<{ Body: CreateBody }>(
     '/v1/api_keys',
     {
-      config: auth,
+      config: { ...auth, scope: 'admin' },
       schema: {
         tags: ['workspace'],
         summary: 'A new API key acting as the caller; its secret is shown this once',
@@ -66,29 +67,30 @@ export function apiKeyRoutes(app: FastifyInstance, services: Services): void {
     },
   );
 
-  app.get(
+  app.get<{ Querystring: PageQuery }>(
     '/v1/api_keys',
     {
       config: auth,
       schema: {
         tags: ['workspace'],
-        summary: 'API keys: names, prefixes, times; never a secret',
+        summary: 'API keys, newest first: names, prefixes, times; never a secret',
+        querystring: { type: 'object', properties: { ...paginationQuery } },
         response: {
-          200: wholeListSchema({ type: 'object', properties: keyProperties }),
+          200: listSchema({ type: 'object', properties: keyProperties }),
           ...errorResponses,
         },
       },
     },
     async (request) => {
-      const data = await services.apiKeys.list(principalOf(request));
-      return wholeList(data);
+      const { limit, after, before } = request.query;
+      return services.apiKeys.list(principalOf(request), { limit, after, before });
     },
   );
 
   app.delete<{ Params: { id: string } }>(
     '/v1/api_keys/:id',
     {
-      config: auth,
+      config: { ...auth, scope: 'admin' },
       schema: {
         tags: ['workspace'],
         summary: 'Revoke an API key; it stops working at once',

@@ -4,7 +4,8 @@ import type { AppDefinition, CustomAppInput } from '../../services/apps.ts';
 import { requireScope } from '../../services/access.ts';
 import type { Services } from '../../services/index.ts';
 import { principalOf } from '../plugins/auth.ts';
-import { errorResponses, wholeList, wholeListSchema } from '../schemas.ts';
+import { errorResponses, listSchema, paginationQuery, scopeToken } from '../schemas.ts';
+import type { PageQuery } from '../../services/pagination.ts';
 
 const httpUrl = { type: 'string', minLength: 8, maxLength: 2000, pattern: '^https?://' } as const;
 const stringMap = {
@@ -33,7 +34,7 @@ const createAppBody = {
         scope_separator: { type: 'string', enum: [' ', ','] },
         token_auth_method: { type: 'string', enum: ['client_secret_basic', 'client_secret_post'] },
         pkce: { type: 'boolean' },
-        default_scopes: { type: 'array', items: { type: 'string', maxLength: 500 }, maxItems: 100 },
+        default_scopes: { type: 'array', items: scopeToken, maxItems: 100 },
         authorize_params: stringMap,
         token_params: stringMap,
         max_token_age_seconds: { type: 'integer', minimum: 1, maximum: 31_536_000 },
@@ -79,22 +80,25 @@ const appSchema = {
 export function appRoutes(app: FastifyInstance, services: Services): void {
   const auth = { auth: true };
 
-  app.get(
+  app.get<{ Querystring: PageQuery }>(
     '/v1/apps',
     {
       config: auth,
       schema: {
         tags: ['apps'],
-        summary: 'The built-in catalog and the workspace’s custom apps',
+        summary: 'The built-in catalog and the workspace’s custom apps, by slug',
+        querystring: { type: 'object', properties: { ...paginationQuery } },
         response: {
-          200: wholeListSchema(appSchema),
+          200: listSchema(appSchema),
           ...errorResponses,
         },
       },
     },
     async (request) => {
       const p = principalOf(request);
-      return wholeList((await services.apps.list(p.workspaceId)).map(view));
+      const { limit, after, before } = request.query;
+      const page = await services.apps.page(p.workspaceId, { limit, after, before });
+      return { ...page, data: page.data.map(view) };
     },
   );
 
@@ -117,7 +121,7 @@ export function appRoutes(app: FastifyInstance, services: Services): void {
   app.post<{ Body: CustomAppInput }>(
     '/v1/apps',
     {
-      config: auth,
+      config: { ...auth, scope: 'apps:write' },
       schema: {
         tags: ['apps'],
         summary: 'Register a custom app: any OAuth 2.0 provider, an OIDC issuer, or a keys app',

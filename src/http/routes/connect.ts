@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ErrorCode } from '../../lib/errors.ts';
+import { ApiError, type ErrorCode } from '../../lib/errors.ts';
 import type { ConnectEnd, ConnectTokenInput } from '../../services/connect.ts';
 import type { Services } from '../../services/index.ts';
 import { principalOf } from '../plugins/auth.ts';
@@ -23,6 +23,39 @@ export const pageHeaders = {
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
 } as const;
+
+/**
+ * The keys form's body parser (for @fastify/formbody's `parser`): application/x-www-form-urlencoded
+ * as browsers send it ('+' is a space, then percent-decoding), but strict: a malformed
+ * percent-escape, or one that does not decode to UTF-8 (`%ED%A0%80`, a lone surrogate), is a
+ * 400 rather than kept as the literal text. A name sent twice gives an array (which the route's
+ * schema refuses), and the result has no prototype, so `__proto__` is just an unknown field.
+ */
+export function parseFormStrictly(body: string): Record<string, string | string[]> {
+  const result: Record<string, string | string[]> = Object.create(null);
+  for (const pair of body.split('&')) {
+    if (pair === '') continue;
+    const at = pair.indexOf('=');
+    const name = decodeFormPart(at === -1 ? pair : pair.slice(0, at));
+    const value = at === -1 ? '' : decodeFormPart(pair.slice(at + 1));
+    const seen = result[name];
+    if (seen === undefined) result[name] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else result[name] = [seen, value];
+  }
+  return result;
+}
+
+function decodeFormPart(part: string): string {
+  try {
+    return decodeURIComponent(part.replaceAll('+', ' '));
+  } catch {
+    throw new ApiError(
+      'validation_failed',
+      'The form body is not valid: a %-escape is malformed or is not UTF-8.',
+    );
+  }
+}
 
 /** After these the link no longer works (or never did): no way back to its form. */
 const linkUnusable = new Set<ErrorCode>([

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services/index.ts';
 import type { Role } from '../../store/schema.ts';
 import { principalOf } from '../plugins/auth.ts';
-import { errorResponses, idParam, timestamp, wholeList, wholeListSchema } from '../schemas.ts';
+import { errorResponses, idParam, listSchema, paginationQuery, timestamp } from '../schemas.ts';
+import type { PageQuery } from '../../services/pagination.ts';
 
 const role = { type: 'string', enum: ['owner', 'admin', 'member'] } as const;
 
@@ -38,29 +39,30 @@ const userIdParam = {
 export function memberRoutes(app: FastifyInstance, services: Services): void {
   const auth = { auth: true };
 
-  app.get(
+  app.get<{ Querystring: PageQuery }>(
     '/v1/workspace/members',
     {
       config: auth,
       schema: {
         tags: ['workspace'],
-        summary: 'The members of the workspace and their roles',
+        summary: 'The members of the workspace and their roles, oldest first',
+        querystring: { type: 'object', properties: { ...paginationQuery } },
         response: {
-          200: wholeListSchema(memberSchema),
+          200: listSchema(memberSchema),
           ...errorResponses,
         },
       },
     },
     async (request) => {
-      const data = await services.members.list(principalOf(request));
-      return wholeList(data);
+      const { limit, after, before } = request.query;
+      return services.members.list(principalOf(request), { limit, after, before });
     },
   );
 
   app.post<{ Body: { email: string; role: Role } }>(
     '/v1/workspace/members',
     {
-      config: auth,
+      config: { ...auth, scope: 'admin' },
       schema: {
         tags: ['workspace'],
         summary: 'Invite someone: a single-use, expiring link (owner or admin)',
@@ -98,29 +100,30 @@ export function memberRoutes(app: FastifyInstance, services: Services): void {
     },
   );
 
-  app.get(
+  app.get<{ Querystring: PageQuery }>(
     '/v1/workspace/invitations',
     {
       config: auth,
       schema: {
         tags: ['workspace'],
-        summary: 'Invitations not used yet (owner or admin); their links are not shown again',
+        summary: 'Invitations not used yet (owner or admin), newest first; links not shown again',
+        querystring: { type: 'object', properties: { ...paginationQuery } },
         response: {
-          200: wholeListSchema(invitationSchema),
+          200: listSchema(invitationSchema),
           ...errorResponses,
         },
       },
     },
     async (request) => {
-      const data = await services.members.invitations(principalOf(request));
-      return wholeList(data);
+      const { limit, after, before } = request.query;
+      return services.members.invitations(principalOf(request), { limit, after, before });
     },
   );
 
   app.delete<{ Params: { id: string } }>(
     '/v1/workspace/invitations/:id',
     {
-      config: auth,
+      config: { ...auth, scope: 'admin' },
       schema: {
         tags: ['workspace'],
         summary: 'Withdraw an invitation that was not used yet (owner or admin)',
@@ -137,7 +140,7 @@ export function memberRoutes(app: FastifyInstance, services: Services): void {
   app.patch<{ Params: { user_id: string }; Body: { role: Role } }>(
     '/v1/workspace/members/:user_id',
     {
-      config: auth,
+      config: { ...auth, scope: 'admin' },
       schema: {
         tags: ['workspace'],
         summary: 'Change a member’s role (owner or admin; owners only for owners)',

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../services/index.ts';
 import type { OAuthAppInput } from '../../services/oauth-apps.ts';
 import { principalOf } from '../plugins/auth.ts';
-import { errorResponses, idParam, wholeList, wholeListSchema } from '../schemas.ts';
+import { errorResponses, idParam, listSchema, paginationQuery, scopeToken } from '../schemas.ts';
+import type { PageQuery } from '../../services/pagination.ts';
 
 const oauthAppSchema = {
   type: 'object',
@@ -22,7 +23,7 @@ export function oauthAppRoutes(app: FastifyInstance, services: Services): void {
   app.post<{ Body: OAuthAppInput }>(
     '/v1/oauth_apps',
     {
-      config: auth,
+      config: { ...auth, scope: 'apps:write' },
       schema: {
         tags: ['oauth apps'],
         summary: 'The workspace’s OAuth client for an app; the secret is sealed, never returned',
@@ -34,7 +35,7 @@ export function oauthAppRoutes(app: FastifyInstance, services: Services): void {
             app: { type: 'string', minLength: 1, maxLength: 200 },
             client_id: { type: 'string', minLength: 1, maxLength: 1000 },
             client_secret: { type: 'string', minLength: 1, maxLength: 4000 },
-            scopes: { type: 'array', items: { type: 'string', maxLength: 500 }, maxItems: 200 },
+            scopes: { type: 'array', items: scopeToken, maxItems: 200 },
           },
         },
         response: {
@@ -49,34 +50,34 @@ export function oauthAppRoutes(app: FastifyInstance, services: Services): void {
     },
   );
 
-  app.get<{ Querystring: { app?: string } }>(
+  app.get<{ Querystring: PageQuery & { app?: string } }>(
     '/v1/oauth_apps',
     {
       config: auth,
       schema: {
         tags: ['oauth apps'],
-        summary: 'The workspace’s OAuth clients',
+        summary: 'The workspace’s OAuth clients, oldest first',
         querystring: {
           type: 'object',
-          properties: { app: { type: 'string', maxLength: 200 } },
-          additionalProperties: false,
+          properties: { app: { type: 'string', maxLength: 200 }, ...paginationQuery },
+          // Unknown parameters are ignored, as on /v1/accounts.
         },
         response: {
-          200: wholeListSchema(oauthAppSchema),
+          200: listSchema(oauthAppSchema),
           ...errorResponses,
         },
       },
     },
     async (request) => {
-      const data = await services.oauthApps.list(principalOf(request), request.query.app);
-      return wholeList(data);
+      const { app: slug, limit, after, before } = request.query;
+      return services.oauthApps.list(principalOf(request), { app: slug, limit, after, before });
     },
   );
 
   app.delete<{ Params: { id: string } }>(
     '/v1/oauth_apps/:id',
     {
-      config: auth,
+      config: { ...auth, scope: 'apps:write' },
       schema: {
         tags: ['oauth apps'],
         summary: 'Delete an OAuth client',

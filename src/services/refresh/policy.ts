@@ -67,7 +67,7 @@ export function nextRefreshAt(
  * While the current token is still valid (`validForMs`), the wait is also kept to half of what
  * is left of it (at least a second), so a short token gets a second try before it runs out;
  * once it has run out the full exponential applies, which bounds the attempts an account that
- * keeps failing can cause (about a hundred a day at the 15-minute cap).
+ * keeps failing can cause (about a hundred a day at the 15-minute cap). Whole milliseconds.
  */
 export function backoffMs(
   failures: number,
@@ -81,7 +81,8 @@ export function backoffMs(
   if (valid !== undefined && valid !== null && valid > 0) {
     wait = Math.min(wait, Math.max(1_000, valid / 2));
   }
-  return Math.max(wait, retryAfterMs ?? 0);
+  // Whole milliseconds: next_refresh_at is a BIGINT column on PostgreSQL.
+  return Math.ceil(Math.max(wait, retryAfterMs ?? 0));
 }
 
 export const maxBackoffMs = 15 * 60_000;

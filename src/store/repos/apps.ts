@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AppRow, Database, OAuthAppRow } from '../schema.ts';
+import { keysetPage, type KeysetPage } from './keyset.ts';
 
 export type AppRecord = Selectable<AppRow>;
 export type OAuthAppRecord = Selectable<OAuthAppRow>;
@@ -39,6 +40,11 @@ export class AppRepository {
   }
 }
 
+export interface OAuthAppFilter {
+  workspaceId: string;
+  appId?: string;
+}
+
 export class OAuthAppRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -67,6 +73,24 @@ export class OAuthAppRepository {
       .where('workspace_id', '=', workspaceId);
     if (appId) query = query.where('app_id', '=', appId);
     return query.orderBy('created_at').orderBy('id').execute();
+  }
+
+  /** One keyset page of the workspace's OAuth clients, oldest first (the order of `list`). */
+  async page(filter: OAuthAppFilter & KeysetPage): Promise<OAuthAppRecord[]> {
+    return keysetPage(this.filtered(filter).selectAll(), filter, { direction: 'asc' });
+  }
+
+  async count(filter: OAuthAppFilter): Promise<number> {
+    const row = await this.filtered(filter)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  private filtered(filter: OAuthAppFilter) {
+    let query = this.db.selectFrom('oauth_apps').where('workspace_id', '=', filter.workspaceId);
+    if (filter.appId) query = query.where('app_id', '=', filter.appId);
+    return query;
   }
 
   async delete(workspaceId: string, id: string): Promise<boolean> {

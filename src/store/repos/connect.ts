@@ -1,8 +1,17 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { ConnectTokenRow, Database, OAuthStateRow } from '../schema.ts';
+import type { AccountPatch } from './accounts.ts';
+import type { AccountRow, ConnectTokenRow, Database, OAuthStateRow } from '../schema.ts';
 
 export type ConnectToken = Selectable<ConnectTokenRow>;
 export type OAuthState = Selectable<OAuthStateRow>;
+
+/** The account write a connect token's use makes: a new account, or new credentials for one. */
+export type AccountWrite =
+  | { kind: 'insert'; row: Selectable<AccountRow> }
+  | { kind: 'update'; id: string; patch: AccountPatch };
+
+/** What claiming a connect token together with its account write came to. */
+export type ClaimOutcome = 'written' | 'token_used' | 'account_gone';
 
 export class ConnectRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -24,17 +33,50 @@ export class ConnectRepository {
   }
 
   /**
-   * Marks a connect token used and records the account it connected; false when it already was
-   * used (single use, race-safe).
+   * Claims a connect token for one account write, in one transaction with that write: the token
+   * is marked used (with the account's id) only if nobody marked it before, and the account is
+   * written only if that claim won. Of any number of concurrent callers exactly one gets
+   * 'written'; the others get 'token_used' and nothing of theirs is stored.
+   *
+   * Race-safety: on PostgreSQL the conditional UPDATE takes the token row's lock, so a second
+   * claimer waits for the first transaction and, under READ COMMITTED, re-checks
+   * `used_at is null` against the committed row (0 rows). On SQLite the UPDATE is the
+   * transaction's first statement, so it takes the write lock before reading (no stale
+   * snapshot to upgrade), and writers are serialised. 'account_gone': the account to reconnect
+   * was deleted meanwhile; the claim is rolled back and the token stays usable.
    */
-  async useToken(id: string, now: number, accountId: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('connect_tokens')
-      .set({ used_at: now, account_id: accountId })
-      .where('id', '=', id)
-      .where('used_at', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+  async claimTokenAndWrite(
+    tokenId: string,
+    now: number,
+    accountId: string,
+    write: AccountWrite,
+  ): Promise<ClaimOutcome> {
+    const gone = new Error('account gone');
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const claim = await trx
+          .updateTable('connect_tokens')
+          .set({ used_at: now, account_id: accountId })
+          .where('id', '=', tokenId)
+          .where('used_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(claim.numUpdatedRows) !== 1) return 'token_used' as const;
+        if (write.kind === 'insert') {
+          await trx.insertInto('accounts').values(write.row).execute();
+        } else {
+          const updated = await trx
+            .updateTable('accounts')
+            .set(write.patch)
+            .where('id', '=', write.id)
+            .executeTakeFirst();
+          if (Number(updated.numUpdatedRows) !== 1) throw gone; // rolls the claim back
+        }
+        return 'written' as const;
+      });
+    } catch (err) {
+      if (err === gone) return 'account_gone';
+      throw err;
+    }
   }
 
   async insertState(row: OAuthState): Promise<void> {

@@ -1,10 +1,17 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiKeyRow, Database, MembershipRow, Role, UserRow, WorkspaceRow } from '../schema.ts';
+import { keysetPage, type KeysetPage } from './keyset.ts';
 
 export type Workspace = Selectable<WorkspaceRow>;
 export type User = Selectable<UserRow>;
 export type Membership = Selectable<MembershipRow>;
 export type ApiKey = Selectable<ApiKeyRow>;
+
+/** Which API keys a list shows: a workspace's, or of one user there when `userId`. */
+export interface ApiKeyFilter {
+  workspaceId: string;
+  userId?: string;
+}
 
 /** Workspaces, users, memberships and API keys: who may act, and where. */
 export class IdentityRepository {
@@ -103,15 +110,25 @@ export class IdentityRepository {
     return this.db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** The workspace's keys that are not revoked, newest first; of one user when `userId`. */
-  async listApiKeys(workspaceId: string, userId?: string): Promise<ApiKey[]> {
+  /** A keyset page of the workspace's keys that are not revoked, newest first. */
+  async apiKeysPage(filter: ApiKeyFilter & KeysetPage): Promise<ApiKey[]> {
+    return keysetPage(this.apiKeysOf(filter).selectAll(), filter);
+  }
+
+  async countApiKeys(filter: ApiKeyFilter): Promise<number> {
+    const row = await this.apiKeysOf(filter)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  private apiKeysOf(filter: ApiKeyFilter) {
     let query = this.db
       .selectFrom('api_keys')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
+      .where('workspace_id', '=', filter.workspaceId)
       .where('revoked_at', 'is', null);
-    if (userId !== undefined) query = query.where('user_id', '=', userId);
-    return query.orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+    return query;
   }
 
   async revokeApiKey(id: string, now: number): Promise<void> {

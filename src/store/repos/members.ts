@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, InvitationRow, Role } from '../schema.ts';
+import { keysetPage, type KeysetPage } from './keyset.ts';
 
 export type Invitation = Selectable<InvitationRow>;
 
@@ -11,25 +12,46 @@ export interface MemberRecord {
   created_at: number;
 }
 
+const memberColumns = [
+  'memberships.user_id',
+  'users.email',
+  'users.name',
+  'memberships.role',
+  'memberships.created_at',
+] as const;
+
 /** Who belongs to a workspace, with which role, and the invitations to join it. */
 export class MemberRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async list(workspaceId: string): Promise<MemberRecord[]> {
+  /** A keyset page of the members, oldest first (the owner who made the workspace leads). */
+  async page(workspaceId: string, page: KeysetPage): Promise<MemberRecord[]> {
+    return keysetPage(this.membersOf(workspaceId).select(memberColumns), page, {
+      createdAt: 'memberships.created_at',
+      id: 'memberships.user_id',
+      direction: 'asc',
+    });
+  }
+
+  async count(workspaceId: string): Promise<number> {
+    const row = await this.membersOf(workspaceId)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async member(workspaceId: string, userId: string): Promise<MemberRecord | undefined> {
+    return this.membersOf(workspaceId)
+      .select(memberColumns)
+      .where('memberships.user_id', '=', userId)
+      .executeTakeFirst();
+  }
+
+  private membersOf(workspaceId: string) {
     return this.db
       .selectFrom('memberships')
       .innerJoin('users', 'users.id', 'memberships.user_id')
-      .select([
-        'memberships.user_id',
-        'users.email',
-        'users.name',
-        'memberships.role',
-        'memberships.created_at',
-      ])
-      .where('memberships.workspace_id', '=', workspaceId)
-      .orderBy('memberships.created_at')
-      .orderBy('memberships.user_id')
-      .execute();
+      .where('memberships.workspace_id', '=', workspaceId);
   }
 
   /** The subset of `userIds` that are members of the workspace. */
@@ -75,17 +97,28 @@ export class MemberRepository {
     await this.db.insertInto('invitations').values(row).execute();
   }
 
-  /** Invitations not yet used and not expired, newest first. */
-  async pendingInvitations(workspaceId: string, now: number): Promise<Invitation[]> {
+  /** A keyset page of the invitations not yet used and not expired at `now`, newest first. */
+  async pendingInvitations(
+    workspaceId: string,
+    now: number,
+    page: KeysetPage,
+  ): Promise<Invitation[]> {
+    return keysetPage(this.pendingOf(workspaceId, now).selectAll(), page);
+  }
+
+  async countPendingInvitations(workspaceId: string, now: number): Promise<number> {
+    const row = await this.pendingOf(workspaceId, now)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  private pendingOf(workspaceId: string, now: number) {
     return this.db
       .selectFrom('invitations')
-      .selectAll()
       .where('workspace_id', '=', workspaceId)
       .where('accepted_at', 'is', null)
-      .where('expires_at', '>', now)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .execute();
+      .where('expires_at', '>', now);
   }
 
   async deleteInvitation(workspaceId: string, id: string): Promise<boolean> {

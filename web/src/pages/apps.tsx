@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../api.ts';
+import { api, listAll } from '../api.ts';
 import { AppAvatar } from '../components/avatar.tsx';
 import { Confirm } from '../components/dialog.tsx';
 import { OAuthClientForm } from '../components/oauth-client-form.tsx';
@@ -7,7 +7,7 @@ import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { notify } from '../components/toast.tsx';
 import { isolate, UserText } from '../components/user-text.tsx';
 import { Link } from '../router.tsx';
-import type { App, ListAnswer, OAuthClient } from '../types.ts';
+import type { App, OAuthClient } from '../types.ts';
 import { CustomAppForm } from './custom-app-form.tsx';
 
 /** The catalog and the workspace's custom apps, each with its OAuth clients. */
@@ -21,11 +21,11 @@ export function AppsPage() {
     setError(null);
     try {
       const [a, c] = await Promise.all([
-        api.get<ListAnswer<App>>('/v1/apps'),
-        api.get<ListAnswer<OAuthClient>>('/v1/oauth_apps'),
+        listAll<App>('/v1/apps'),
+        listAll<OAuthClient>('/v1/oauth_apps'),
       ]);
-      setApps(a.data);
-      setClients(c.data);
+      setApps(a);
+      setClients(c);
     } catch (err) {
       setError(err);
     }

@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, query } from '../api.ts';
+import { listAll, query } from '../api.ts';
 import { startConnect } from '../connect-flow.ts';
 import { AppAvatar } from '../components/avatar.tsx';
 import { OAuthClientForm } from '../components/oauth-client-form.tsx';
 import { isolate, UserText } from '../components/user-text.tsx';
 import { Empty, ErrorState, FormError, Loading } from '../components/states.tsx';
 import { Link, navigate, type Place } from '../router.tsx';
-import type { App, ListAnswer, OAuthClient } from '../types.ts';
+import type { App, OAuthClient } from '../types.ts';
 
 /** Connect an account: pick an app, pick or add its OAuth client, go to the provider. */
 export function ConnectPage({ place }: { place: Place }) {
@@ -17,10 +17,7 @@ export function ConnectPage({ place }: { place: Place }) {
 
   const load = () => {
     setError(null);
-    api
-      .get<ListAnswer<App>>('/v1/apps')
-      .then((answer) => setApps(answer.data))
-      .catch(setError);
+    listAll<App>('/v1/apps').then(setApps).catch(setError);
   };
   useEffect(load, []);
 
@@ -94,9 +91,8 @@ function ConnectApp({ app }: { app: App }) {
   const load = () => {
     if (!oauth) return;
     setError(null);
-    api
-      .get<ListAnswer<OAuthClient>>(`/v1/oauth_apps${query({ app: app.name_slug })}`)
-      .then(({ data }) => {
+    listAll<OAuthClient>(`/v1/oauth_apps${query({ app: app.name_slug })}`)
+      .then((data) => {
         setClients(data);
         setPicked(data[0]?.id ?? '');
         setAdding(data.length === 0);

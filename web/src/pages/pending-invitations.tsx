@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../api.ts';
+import { api, listAll } from '../api.ts';
 import { Empty, ErrorState, Loading } from '../components/states.tsx';
 import { notify } from '../components/toast.tsx';
 import { isolate, UserText } from '../components/user-text.tsx';
@@ -27,10 +27,7 @@ export function PendingInvitations(props: {
 
   const load = () => {
     setError(null);
-    api
-      .get<{ data: Pending[] }>('/v1/workspace/invitations')
-      .then((res) => setPending(res.data))
-      .catch(setError);
+    listAll<Pending>('/v1/workspace/invitations').then(setPending).catch(setError);
   };
   useEffect(load, [reload]);
 

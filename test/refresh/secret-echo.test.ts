@@ -1,0 +1,162 @@
+/**
+ * End to end: a token endpoint that echoes the request body and Authorization header in its
+ * error_description. No secret Latchkey sent (client secret, code, verifier, refresh token)
+ * may show up in an API answer, an account's `error`, audit events, logs or the database.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+
+import { secretForms } from '../../src/oauth/redact.ts';
+import {
+  startFakeTokenEndpoint,
+  type FakeResponse,
+  type FakeTokenEndpoint,
+  type RecordedRequest,
+} from '../support/fake-token-endpoint.ts';
+import { startTestLatchkey, type TestLatchkey } from '../support/latchkey.ts';
+import { testDialects } from '../support/stores.ts';
+import { connectViaFake, json } from './support.ts';
+
+// Characters that change under some encoding: space, +, /, =, %, @ (and ~ * ' !).
+const SECRET = "P0st+Secret with/chars==%2B@ ~*'!x";
+
+type Mode = 'ok' | 'echo';
+
+function echo(req: RecordedRequest): FakeResponse {
+  const auth = String(req.headers.authorization ?? '');
+  return json(400, {
+    error: 'invalid_request',
+    error_description: `you sent: ${req.rawBody} auth=${auth}`,
+    error_uri: `https://provider.example/why?${req.rawBody}`,
+  });
+}
+
+/** Every secret in the requests the fake received, in every spelling it could be echoed in. */
+function sentForms(requests: RecordedRequest[]): string[] {
+  const values = new Set<string>([SECRET]);
+  const forms = new Set<string>();
+  for (const req of requests) {
+    for (const key of ['client_secret', 'code', 'code_verifier', 'refresh_token']) {
+      const value = req.form.get(key);
+      if (value) values.add(value);
+    }
+    const auth = req.headers.authorization;
+    if (typeof auth === 'string') {
+      const credential = auth.replace(/^\w+ /, '');
+      forms.add(credential);
+      forms.add(credential.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'));
+    }
+  }
+  for (const value of values) for (const form of secretForms(value)) forms.add(form);
+  return [...forms];
+}
+
+function assertNoSecret(where: string, text: string, forms: string[]): void {
+  for (const form of forms) {
+    assert.ok(!text.includes(form), `${where} holds ${JSON.stringify(form)}:\n${text}`);
+  }
+}
+
+for (const dialect of testDialects()) {
+  describe(`a token endpoint echoing the request (${dialect})`, () => {
+    let lk: TestLatchkey;
+    let fake: FakeTokenEndpoint;
+    const mode: { code: Mode; refresh: Mode } = { code: 'ok', refresh: 'ok' };
+
+    before(async () => {
+      fake = await startFakeTokenEndpoint((req) => {
+        const m = req.grantType === 'authorization_code' ? mode.code : mode.refresh;
+        if (m === 'echo') return echo(req);
+        return json(200, {
+          access_token: `at-${randomBytes(8).toString('hex')}`,
+          refresh_token: `rt-${randomBytes(8).toString('hex')}`,
+          token_type: 'Bearer',
+          expires_in: 3600,
+        });
+      });
+      lk = await startTestLatchkey({ dialect });
+    });
+
+    after(async () => {
+      await lk?.close();
+      await fake?.close();
+    });
+
+    for (const method of ['client_secret_post', 'client_secret_basic'] as const) {
+      it(`keeps every sent secret out of what it stores and says (${method})`, async () => {
+        const slug = `echo-${method.replace(/_/g, '-')}`;
+        const app = await lk.api('POST', '/v1/apps', {
+          name_slug: slug,
+          name: slug,
+          auth_type: 'oauth',
+          oauth: {
+            authorization_url: `${fake.origin}/authorize`,
+            token_url: `${fake.origin}/token`,
+            token_auth_method: method,
+          },
+        });
+        assert.equal(app.status, 201, JSON.stringify(app.body));
+        const client = await lk.api('POST', '/v1/oauth_apps', {
+          app: slug,
+          client_id: 'client 1@x',
+          client_secret: SECRET,
+          scopes: ['read'],
+        });
+        assert.equal(client.status, 201, JSON.stringify(client.body));
+        const first = fake.requests.length;
+
+        // A code exchange that fails with the echo.
+        mode.code = 'echo';
+        const failed = await connectViaFake(lk, slug, { externalUserId: 'u-failed' });
+        assert.equal(failed.accountId, null);
+
+        // A connect that works, then a forced refresh that fails with the echo.
+        mode.code = 'ok';
+        const { accountId } = await connectViaFake(lk, slug, { externalUserId: 'u-ok' });
+        assert.ok(accountId);
+        mode.refresh = 'echo';
+        const refreshed = await lk.api('POST', `/v1/accounts/${accountId}/refresh`);
+        mode.refresh = 'ok';
+        assert.equal(refreshed.status, 503, lk.logs().slice(-3000));
+        assert.equal(refreshed.body.code, 'refresh_unavailable');
+        assert.match(refreshed.body.error, /invalid_request: you sent: .*\[redacted\]/);
+
+        const sent = fake.requests.slice(first);
+        assert.ok(sent.some((r) => r.grantType === 'refresh_token'));
+        if (method === 'client_secret_basic') {
+          assert.ok(sent.every((r) => r.basic?.clientSecret === SECRET));
+        } else {
+          assert.ok(sent.every((r) => r.form.get('client_secret') === SECRET));
+        }
+        const forms = sentForms(sent);
+
+        assertNoSecret('the refresh error', JSON.stringify(refreshed.body), forms);
+
+        const account = await lk.api('GET', `/v1/accounts/${accountId}`);
+        assert.equal(account.status, 200);
+        const accountError = String(account.body.data?.error ?? account.body.error);
+        assert.match(accountError, /\[redacted\]/);
+        assertNoSecret('the account', JSON.stringify(account.body), forms);
+
+        await lk.server.services.audit.flush();
+        const events = await lk.api('GET', '/v1/audit_events');
+        assert.equal(events.status, 200);
+        assert.match(JSON.stringify(events.body), /account\.refresh_failed/);
+        assertNoSecret('the audit events', JSON.stringify(events.body), forms);
+
+        assert.match(lk.logs(), /refresh failed/);
+        assertNoSecret('the logs', lk.logs(), forms);
+
+        const { db } = lk.server.store;
+        const rows = {
+          accounts: await db.selectFrom('accounts').selectAll().execute(),
+          audit: await db.selectFrom('audit_events').selectAll().execute(),
+          states: await db.selectFrom('oauth_states').selectAll().execute(),
+          tokens: await db.selectFrom('connect_tokens').selectAll().execute(),
+        };
+        assertNoSecret('the database', JSON.stringify(rows), forms);
+      });
+    }
+  });
+}
