@@ -307,7 +307,7 @@ export class AccountService {
   }
 
   private async appOf(account: Account): Promise<AppDefinition | undefined> {
-    return this.deps.apps.find(account.workspace_id, account.app_id);
+    return this.deps.apps.cached(account.workspace_id, account.app_id);
   }
 
   private render(account: Account, app: AppDefinition | undefined): AccountView {

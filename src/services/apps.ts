@@ -6,6 +6,9 @@ import { hasPrefix, newId } from '../lib/ids.ts';
 import type { AppRecord, AppRepository } from '../store/repos/apps.ts';
 import { discover } from '../oauth/index.ts';
 import { pageInMemory, type Page, type PageQuery } from './pagination.ts';
+import { isManager, requireScope } from './access.ts';
+import { actorOf, type Principal } from './principal.ts';
+import type { AuditLog } from './audit.ts';
 
 export interface KeysField {
   name: string;
@@ -60,9 +63,10 @@ interface StoredConfig {
 
 export class AppService {
   /**
-   * Custom apps by `workspace/slug-or-id`. An app cannot be changed once created (there is no
-   * update route), so a cached definition is never stale; this keeps the read path to one
-   * database read.
+   * Custom apps by `workspace/slug-or-id`, for the read and refresh paths only (`cached`), which
+   * keeps a credentials read to one database read. An app cannot be changed once created, and
+   * is deleted only while no account uses it, so what those paths find here is never stale;
+   * everything else (creating clients and links, connecting) reads the database.
    */
   private readonly cache = new Map<string, AppDefinition>();
   private static readonly cacheLimit = 10_000;
@@ -71,6 +75,7 @@ export class AppService {
     private readonly repo: AppRepository,
     private readonly clock: Clock,
     private readonly opts: { allowInsecureProviders: boolean },
+    private readonly audit?: AuditLog,
   ) {}
 
   /** The built-in catalog followed by the workspace's custom apps. */
@@ -93,6 +98,11 @@ export class AppService {
 
   /** An app by slug or `app_…` id; a custom app shadows a built-in one of the same slug. */
   async find(workspaceId: string, slugOrId: string): Promise<AppDefinition | undefined> {
+    return this.lookup(workspaceId, slugOrId);
+  }
+
+  /** `find` through this process's cache: for the app of an existing account. */
+  async cached(workspaceId: string, slugOrId: string): Promise<AppDefinition | undefined> {
     const key = `${workspaceId}/${slugOrId}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
@@ -117,6 +127,42 @@ export class AppService {
     const app = await this.find(workspaceId, slugOrId);
     if (!app) throw new ApiError('app_not_found', `No app "${slugOrId}".`);
     return app;
+  }
+
+  /**
+   * Deletes a custom app (owners and admins), once nothing uses it: no account, no OAuth
+   * client, no connect link still open. Built-in apps stay.
+   */
+  async delete(p: Principal, slugOrId: string): Promise<void> {
+    requireScope(p, 'apps:write');
+    if (!isManager(p)) throw new ApiError('forbidden', 'Only owners and admins can delete apps.');
+    const app = await this.get(p.workspaceId, slugOrId);
+    if (app.builtin) {
+      throw new ApiError('conflict', `"${app.slug}" is a built-in app and cannot be deleted.`);
+    }
+    const used = await this.repo.usage(p.workspaceId, app.id, this.clock.now());
+    const uses = [
+      used.accounts && `${used.accounts} account(s)`,
+      used.oauthClients && `${used.oauthClients} OAuth client(s)`,
+      used.openLinks && `${used.openLinks} unused connect link(s)`,
+    ].filter(Boolean);
+    if (uses.length > 0) {
+      throw new ApiError(
+        'conflict',
+        `"${app.slug}" is still used by ${uses.join(', ')}; delete those first ` +
+          '(connect links expire on their own).',
+      );
+    }
+    if (!(await this.repo.delete(p.workspaceId, app.id))) {
+      throw new ApiError('app_not_found', `No app "${slugOrId}".`);
+    }
+    for (const key of [app.id, app.slug]) this.cache.delete(`${p.workspaceId}/${key}`);
+    this.audit?.record({
+      workspaceId: p.workspaceId,
+      action: 'app.deleted',
+      actor: actorOf(p),
+      details: { app_id: app.id, name_slug: app.slug },
+    });
   }
 
   /** Registers a custom app; an `issuer` is discovered now and its facts stored. */

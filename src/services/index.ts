@@ -51,9 +51,12 @@ export function createServices({ store, keyring, config, clock, log, wire }: Ser
   const metrics = createMetrics();
   const audit = new AuditLog(repos.audit, clock, log);
   const apiKeys = new ApiKeyService(repos.identity, clock, audit);
-  const apps = new AppService(repos.apps, clock, {
-    allowInsecureProviders: config.allowInsecureProviders,
-  });
+  const apps = new AppService(
+    repos.apps,
+    clock,
+    { allowInsecureProviders: config.allowInsecureProviders },
+    audit,
+  );
   const providers = new ProviderResolver(apps, repos.oauthApps, keyring);
   const engine = new RefreshEngine({
     accounts: repos.accounts,

@@ -43,7 +43,7 @@ export class ProviderResolver {
   }): Promise<ResolvedProvider | null> {
     if (!account.oauth_app_id) return null;
     const [app, record] = await Promise.all([
-      this.apps.find(account.workspace_id, account.app_id),
+      this.apps.cached(account.workspace_id, account.app_id),
       this.record(account.oauth_app_id),
     ]);
     if (!app?.oauth || !record) return null;

@@ -61,6 +61,15 @@ const fresh = {
     const res = await call(w.lk, w.people.owner, 'POST', '/v1/oauth_apps', body);
     return res.body.data.id as string;
   },
+  async app(w: World) {
+    const res = await call(w.lk, w.people.owner, 'POST', '/v1/apps', {
+      name_slug: `gone-${Math.random().toString(36).slice(2, 10)}`,
+      name: 'Unused',
+      auth_type: 'keys',
+      fields: [{ name: 'api_key', label: 'API key', secret: true }],
+    });
+    return res.body.data.id as string;
+  },
   async member(w: World) {
     return (await invite(w.lk, w.people.owner, 'leaver', 'member')).userId;
   },
@@ -177,6 +186,13 @@ const rules: Rule[] = [
         fields: [{ name: 'api_key', label: 'API key', secret: true }],
       },
     }),
+  },
+  {
+    // Owners and admins delete a workspace's unused custom app; a member's key never does.
+    method: 'DELETE',
+    url: '/v1/apps/:id',
+    expect: '401  404  403  403  204  204  403  403  403  204  204  403',
+    cell: async (w) => ({ path: `/v1/apps/${await fresh.app(w)}` }),
   },
   {
     method: 'POST',

@@ -82,6 +82,21 @@ describe('the latchkey CLI against a running server', () => {
       assert.match(incomplete.stderr, /--issuer/);
     });
 
+    it('deletes an unused custom app, and exits 6 for a built-in one', async () => {
+      const added = await cli(['apps', 'add', 'typo', '--auth-type', 'keys', '--field', 'k:K']);
+      assert.equal(added.code, 0, added.stderr);
+      const deleted = await cli(['apps', 'delete', 'typo']);
+      assert.equal(deleted.code, 0, deleted.stderr);
+      assert.match(deleted.stdout, /Deleted typo\./);
+      const builtin = await cli(['apps', 'delete', 'github']);
+      assert.equal(builtin.code, 6);
+      assert.match(builtin.stderr, /built-in/);
+      const listed = JSON.parse((await cli(['apps', 'list', '--json'])).stdout) as Array<{
+        name_slug: string;
+      }>;
+      assert.ok(!listed.some((a) => a.name_slug === 'typo'));
+    });
+
     it('stores an OAuth client secret read from stdin and never prints it', async () => {
       const secret = 'made-up-client-secret-from-stdin';
       const added = await cli(

@@ -300,6 +300,24 @@ describe('the dashboard in a real browser', { skip }, () => {
     assert.equal((await lk.api('GET', `/v1/accounts/${accountId}`)).status, 404);
   });
 
+  it('deletes a custom app nothing uses, after confirmation', async () => {
+    const spare = await lk.api('POST', '/v1/apps', {
+      name_slug: 'spare',
+      name: 'Spare Keys',
+      auth_type: 'keys',
+      fields: [{ name: 'api_key', label: 'API key', secret: true }],
+    });
+    assert.equal(spare.status, 201, JSON.stringify(spare.body));
+    await page.getByRole('link', { name: 'Apps', exact: true }).click();
+    await page.getByRole('heading', { name: 'Spare Keys' }).waitFor();
+    await page.getByRole('button', { name: 'Delete app Spare Keys' }).click();
+    await shot(page, '14-app-delete-confirm');
+    await page.getByRole('button', { name: 'Delete app', exact: true }).click();
+    await page.getByText('Deleted Spare Keys.').waitFor();
+    assert.equal(await page.getByRole('heading', { name: 'Spare Keys' }).count(), 0);
+    assert.equal((await lk.api('GET', '/v1/apps/spare')).status, 404);
+  });
+
   it('signs out, back to the sign-in page, with no console errors on the way', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();

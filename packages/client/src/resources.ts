@@ -108,6 +108,11 @@ export class Admin {
     return (await this.http.request<{ data: Json }>('POST', '/v1/apps', { body })).data;
   }
 
+  /** Deletes a custom app that no account, OAuth client or open connect link uses. */
+  async deleteApp(slugOrId: string): Promise<void> {
+    await this.http.request('DELETE', `/v1/apps/${enc(slugOrId)}`);
+  }
+
   /** One page of the workspace's OAuth clients, of one app if `app` is given. */
   listOAuthApps(query: { app?: string } & PageQuery = {}): Promise<Page<Json>> {
     return this.http.request('GET', '/v1/oauth_apps', { query });

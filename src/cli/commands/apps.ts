@@ -82,6 +82,17 @@ export function registerApps(program: Command): void {
         out.line(`Added ${str(app.name_slug)} (${str(app.id)}).`);
       }),
     );
+
+  apps
+    .command('delete <slug-or-id>')
+    .description('delete a custom app that no account, OAuth client or open link uses')
+    .action(
+      action(async ({ client, out }, slugOrId: string) => {
+        await client.admin.deleteApp(slugOrId);
+        if (out.json) return out.printJson({ app: slugOrId, deleted: true });
+        out.line(`Deleted ${slugOrId}.`);
+      }),
+    );
 }
 
 function fromFlags(slug: string, o: AddOptions): Json {

@@ -4,7 +4,7 @@ import type { AppDefinition, CustomAppInput } from '../../services/apps.ts';
 import { requireScope } from '../../services/access.ts';
 import type { Services } from '../../services/index.ts';
 import { principalOf } from '../plugins/auth.ts';
-import { errorResponses, listSchema, paginationQuery, scopeToken } from '../schemas.ts';
+import { errorResponses, idParam, listSchema, paginationQuery, scopeToken } from '../schemas.ts';
 import type { PageQuery } from '../../services/pagination.ts';
 
 const httpUrl = { type: 'string', minLength: 8, maxLength: 2000, pattern: '^https?://' } as const;
@@ -115,6 +115,23 @@ export function appRoutes(app: FastifyInstance, services: Services): void {
     async (request) => {
       const p = principalOf(request);
       return { data: view(await services.apps.get(p.workspaceId, request.params.id)) };
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/v1/apps/:id',
+    {
+      config: { ...auth, scope: 'apps:write' },
+      schema: {
+        tags: ['apps'],
+        summary: 'Delete a custom app no account, OAuth client or open connect link uses',
+        params: idParam,
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await services.apps.delete(principalOf(request), request.params.id);
+      return reply.status(204).send();
     },
   );
 

@@ -30,6 +30,50 @@ export class AppRepository {
       .executeTakeFirst();
   }
 
+  /** What still uses an app: its accounts, OAuth clients and connect links not yet used. */
+  async usage(workspaceId: string, appId: string, now: number) {
+    const count = async (query: Promise<{ n: number | string | bigint } | undefined>) =>
+      Number((await query)?.n ?? 0);
+    const [accounts, oauthClients, openLinks] = await Promise.all([
+      count(
+        this.db
+          .selectFrom('accounts')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('workspace_id', '=', workspaceId)
+          .where('app_id', '=', appId)
+          .executeTakeFirst(),
+      ),
+      count(
+        this.db
+          .selectFrom('oauth_apps')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('workspace_id', '=', workspaceId)
+          .where('app_id', '=', appId)
+          .executeTakeFirst(),
+      ),
+      count(
+        this.db
+          .selectFrom('connect_tokens')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('workspace_id', '=', workspaceId)
+          .where('app_id', '=', appId)
+          .where('used_at', 'is', null)
+          .where('expires_at', '>', now)
+          .executeTakeFirst(),
+      ),
+    ]);
+    return { accounts, oauthClients, openLinks };
+  }
+
+  async delete(workspaceId: string, id: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('apps')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
   async list(workspaceId: string): Promise<AppRecord[]> {
     return this.db
       .selectFrom('apps')

@@ -38,6 +38,7 @@ export function AppsPage() {
     clients,
     onClient: (c: OAuthClient) => setClients([...clients, c]),
     onClientGone: (id: string) => setClients(clients.filter((c) => c.id !== id)),
+    onAppGone: (id: string) => setApps((apps ?? []).filter((a) => a.id !== id)),
   };
 
   return (
@@ -97,11 +98,13 @@ function AppItem(props: {
   clients: OAuthClient[];
   onClient: (client: OAuthClient) => void;
   onClientGone: (id: string) => void;
+  onAppGone: (id: string) => void;
 }) {
   const { app } = props;
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<OAuthClient | null>(null);
   const [busy, setBusy] = useState(false);
+  const [deleting, setDeleting] = useState(false);
   const mine = props.clients.filter(
     (c) => c.app.id === app.id || c.app.name_slug === app.name_slug,
   );
@@ -115,6 +118,20 @@ function AppItem(props: {
       setRemoving(null);
     } catch (error) {
       notify(isolate`Could not delete the OAuth client: ${(error as Error).message}`, 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const deleteApp = async () => {
+    setBusy(true);
+    try {
+      await api.delete(`/v1/apps/${app.id}`);
+      setDeleting(false);
+      props.onAppGone(app.id);
+      notify(isolate`Deleted ${app.name}.`);
+    } catch (error) {
+      notify(isolate`Could not delete ${app.name}: ${(error as Error).message}`, 'error');
     } finally {
       setBusy(false);
     }
@@ -139,6 +156,12 @@ function AppItem(props: {
         <Link href={`/connect?app=${encodeURIComponent(app.name_slug)}`} class="button">
           Connect
         </Link>
+        {app.custom && (
+          <button type="button" onClick={() => setDeleting(true)}>
+            Delete
+            <span class="visually-hidden">{isolate` app ${app.name}`}</span>
+          </button>
+        )}
       </div>
       {app.custom && app.oauth && (
         <dl class="facts small">
@@ -207,6 +230,20 @@ function AppItem(props: {
             </button>
           )}
         </div>
+      )}
+      {deleting && (
+        <Confirm
+          title={isolate`Delete ${app.name}?`}
+          action="Delete app"
+          busy={busy}
+          onConfirm={() => void deleteApp()}
+          onClose={() => setDeleting(false)}
+        >
+          <p>
+            Only an app that no account, OAuth client or unused connect link uses can be deleted;
+            its slug is then free to use again.
+          </p>
+        </Confirm>
       )}
       {removing && (
         <Confirm
