@@ -370,7 +370,7 @@ describe('the latchkey CLI against a running server', () => {
       assert.equal(fixture.stats.refreshGrants, before + 1);
     });
 
-    it('says a keys account has nothing to refresh, as the server leaves it unchanged', async () => {
+    it('says a keys account has nothing to refresh (the server leaves it as it is)', async () => {
       const before = await lk.api('GET', `/v1/accounts/${keysAccount}`);
       const answer = await lk.api('POST', `/v1/accounts/${keysAccount}/refresh`);
       // The server answers 200 with the account as it was: no expiry, never refreshed.

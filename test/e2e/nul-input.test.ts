@@ -59,7 +59,8 @@ for (const dialect of testDialects()) {
     ];
 
     for (const [method, path, body, auth] of cases) {
-      it(`${method} ${path}${body ? ` with ${JSON.stringify(body).slice(0, 40)}` : ''}`, async () => {
+      const shown = body ? ` with ${JSON.stringify(body).slice(0, 40)}` : '';
+      it(`${method} ${path}${shown}`, async () => {
         const res = await send(method, path, body, auth ?? true);
         assert.equal(res.status, 400, JSON.stringify(res.json));
         assert.equal(res.json.code, 'validation_failed');

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AppRow, Database, OAuthAppRow } from '../schema.ts';
 import { keysetPage, type KeysetPage } from './keyset.ts';
 
@@ -32,35 +32,21 @@ export class AppRepository {
 
   /** What still uses an app: its accounts, OAuth clients and connect links not yet used. */
   async usage(workspaceId: string, appId: string, now: number) {
-    const count = async (query: Promise<{ n: number | string | bigint } | undefined>) =>
-      Number((await query)?.n ?? 0);
+    const count = async (table: 'accounts' | 'oauth_apps' | 'connect_tokens', open = false) => {
+      let query = this.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('workspace_id', '=', workspaceId)
+        .where('app_id', '=', appId);
+      if (open) {
+        query = query.where(sql.ref('used_at'), 'is', null).where(sql.ref('expires_at'), '>', now);
+      }
+      return Number((await query.executeTakeFirst())?.n ?? 0);
+    };
     const [accounts, oauthClients, openLinks] = await Promise.all([
-      count(
-        this.db
-          .selectFrom('accounts')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('workspace_id', '=', workspaceId)
-          .where('app_id', '=', appId)
-          .executeTakeFirst(),
-      ),
-      count(
-        this.db
-          .selectFrom('oauth_apps')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('workspace_id', '=', workspaceId)
-          .where('app_id', '=', appId)
-          .executeTakeFirst(),
-      ),
-      count(
-        this.db
-          .selectFrom('connect_tokens')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('workspace_id', '=', workspaceId)
-          .where('app_id', '=', appId)
-          .where('used_at', 'is', null)
-          .where('expires_at', '>', now)
-          .executeTakeFirst(),
-      ),
+      count('accounts'),
+      count('oauth_apps'),
+      count('connect_tokens', true),
     ]);
     return { accounts, oauthClients, openLinks };
   }
