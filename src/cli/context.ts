@@ -50,10 +50,14 @@ function clientFrom(opts: GlobalOptions, env = process.env): Latchkey {
     throw new CliError('Set LATCHKEY_API_KEY to an API key of your workspace (lk_…).', EXIT.usage);
   }
   const baseUrl = opts.url ?? env.LATCHKEY_URL ?? DEFAULT_URL;
+  let protocol = '';
   try {
-    new URL(baseUrl);
+    protocol = new URL(baseUrl).protocol;
   } catch {
     throw new CliError(`--url / LATCHKEY_URL is not a URL: ${baseUrl}`, EXIT.usage);
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new CliError(`--url / LATCHKEY_URL must be an http:// or https:// URL`, EXIT.usage);
   }
   // A person is waiting: retry "later" answers and refused connections for 3 s, not 10.
   return new Latchkey({ apiKey, baseUrl, retry: { maxElapsedMs: 3000 } });

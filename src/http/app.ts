@@ -82,11 +82,15 @@ export async function buildHttpApp({ config, services, store, log, requestLog }:
   // control characters (tab and line breaks aside) and bidirectional overrides have no place in
   // names, keys or URLs, and could disguise a name on the pages people trust: refused too.
   app.addHook('preValidation', async (request) => {
-    if (badText(request.params) || badText(request.query) || badText(request.body)) {
+    const where =
+      badTextAt(request.params, 'params') ??
+      badTextAt(request.query, 'querystring') ??
+      badTextAt(request.body, 'body');
+    if (where) {
       throw new ApiError(
         'validation_failed',
-        'Text must be well-formed Unicode without control characters (tab and line breaks ' +
-          'aside) or bidirectional overrides.',
+        `${where} must be well-formed Unicode without control characters (tab and line ` +
+          'breaks aside) or bidirectional overrides.',
       );
     }
   });
@@ -157,13 +161,19 @@ export async function buildHttpApp({ config, services, store, log, requestLog }:
 }
 
 /** True when a string anywhere in `value` (a key or a value, at any depth) is not good text. */
-function badText(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return badString(value);
-  if (typeof value !== 'object' || value === null || depth > 64) return false;
+/**
+ * Where the first refused text is: `body.fields.0.label`, or `a key in body.oauth` when a key
+ * itself holds it (the key is not repeated: it is the text that cannot be shown). Null if none.
+ */
+function badTextAt(value: unknown, path: string, depth = 0): string | null {
+  if (typeof value === 'string') return badString(value) ? path : null;
+  if (typeof value !== 'object' || value === null || depth > 64) return null;
   for (const [key, item] of Object.entries(value)) {
-    if (badString(key) || badText(item, depth + 1)) return true;
+    if (badString(key)) return `a key in ${path}`;
+    const found = badTextAt(item, `${path}.${key}`, depth + 1);
+    if (found) return found;
   }
-  return false;
+  return null;
 }
 
 function parsesAsJson(text: string): boolean {

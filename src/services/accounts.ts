@@ -83,8 +83,8 @@ export class AccountService {
       visibleTo:
         p.userId === null || isManager ? undefined : { userId: p.userId, includeEndUsers: true },
       limit: q.limit + 1,
-      after: q.after ? decodeCursor(q.after) : undefined,
-      before: q.before ? decodeCursor(q.before) : undefined,
+      after: q.after ? decodeCursor('accounts', q.after) : undefined,
+      before: q.before ? decodeCursor('accounts', q.before) : undefined,
     };
     const rows = await accounts.list(filter);
     const hasMore = rows.length > q.limit;
@@ -105,8 +105,8 @@ export class AccountService {
       page_info: {
         count: data.length,
         total_count: total,
-        start_cursor: first ? encodeCursor(first) : null,
-        end_cursor: last && (hasMore || q.before) ? encodeCursor(last) : null,
+        start_cursor: first ? encodeCursor('accounts', first) : null,
+        end_cursor: last && (hasMore || q.before) ? encodeCursor('accounts', last) : null,
       },
     };
   }

@@ -87,8 +87,8 @@ export class ApiKeyService {
     requireScope(p, 'admin');
     const own = isManager(p) ? undefined : (p.userId ?? undefined);
     const filter = { workspaceId: p.workspaceId, userId: own };
-    const rows = await this.repo.apiKeysPage({ ...filter, ...keysetOf(q) });
-    return pageFrom(rows, q, await this.repo.countApiKeys(filter), (k) => k, viewOf);
+    const rows = await this.repo.apiKeysPage({ ...filter, ...keysetOf('api_keys', q) });
+    return pageFrom('api_keys', rows, q, await this.repo.countApiKeys(filter), (k) => k, viewOf);
   }
 
   /** Revokes at once: the next request with the key is refused. */

@@ -90,7 +90,7 @@ export class AppService {
    * memory: the catalog is small. A cursor holds a slug, so it stays valid as apps are added.
    */
   async page(workspaceId: string, q: PageQuery): Promise<Page<AppDefinition>> {
-    return pageInMemory(await this.list(workspaceId), q, (app) => ({
+    return pageInMemory('apps', await this.list(workspaceId), q, (app) => ({
       created_at: 0,
       id: app.slug,
     }));

@@ -47,11 +47,11 @@ export class AuditEventService {
       since: time(q.since, 'since'),
       until: time(q.until, 'until'),
       limit: q.limit + 1,
-      after: q.after ? decodeCursor(q.after) : undefined,
-      before: q.before ? decodeCursor(q.before) : undefined,
+      after: q.after ? decodeCursor('audit_events', q.after) : undefined,
+      before: q.before ? decodeCursor('audit_events', q.before) : undefined,
     };
     const rows = await this.repo.list(filter);
-    return pageFrom(rows, q, await this.repo.count(filter), (row) => row, view);
+    return pageFrom('audit_events', rows, q, await this.repo.count(filter), (row) => row, view);
   }
 }
 

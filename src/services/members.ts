@@ -61,9 +61,16 @@ export class MemberService {
   /** Every member may see who else belongs; oldest first. */
   async list(p: Principal, q: PageQuery): Promise<Page<MemberView>> {
     const { members } = this.deps;
-    const rows = await members.page(p.workspaceId, keysetOf(q));
+    const rows = await members.page(p.workspaceId, keysetOf('members', q));
     const total = await members.count(p.workspaceId);
-    return pageFrom(rows, q, total, (m) => ({ created_at: m.created_at, id: m.user_id }), view);
+    return pageFrom(
+      'members',
+      rows,
+      q,
+      total,
+      (m) => ({ created_at: m.created_at, id: m.user_id }),
+      view,
+    );
   }
 
   /** A single-use invitation link; the token is returned this once and stored hashed. */
@@ -112,9 +119,9 @@ export class MemberService {
     requireManager(p, 'see invitations');
     const { members } = this.deps;
     const now = this.deps.clock.now();
-    const rows = await members.pendingInvitations(p.workspaceId, now, keysetOf(q));
+    const rows = await members.pendingInvitations(p.workspaceId, now, keysetOf('invitations', q));
     const total = await members.countPendingInvitations(p.workspaceId, now);
-    return pageFrom(rows, q, total, (r) => r, invitationView);
+    return pageFrom('invitations', rows, q, total, (r) => r, invitationView);
   }
 
   /** Withdraws an invitation that was not used yet; its link stops working at once. */

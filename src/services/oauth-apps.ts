@@ -65,11 +65,12 @@ export class OAuthAppService {
     requireScope(p, 'accounts:read');
     const appId = q.app ? (await this.apps.get(p.workspaceId, q.app)).id : undefined;
     const filter = { workspaceId: p.workspaceId, appId };
-    const records = await this.repo.page({ ...filter, ...keysetOf(q) });
+    const records = await this.repo.page({ ...filter, ...keysetOf('oauth_apps', q) });
     const total = await this.repo.count(filter);
     const slugs = new Map<string, string>();
     for (const app of await this.apps.list(p.workspaceId)) slugs.set(app.id, app.slug);
     return pageFrom(
+      'oauth_apps',
       records,
       q,
       total,

@@ -15,27 +15,39 @@ export interface Cursor {
   id: string;
 }
 
-/** An opaque keyset cursor: the (created_at, id) of a row, base64url-encoded. */
-export function encodeCursor(row: { created_at: number; id: string }): string {
-  return Buffer.from(JSON.stringify([row.created_at, row.id])).toString('base64url');
+/** The lists that page, each with cursors of its own: one list's cursor is refused by another. */
+export type ListName =
+  'accounts' | 'audit_events' | 'api_keys' | 'apps' | 'oauth_apps' | 'members' | 'invitations';
+
+/** Ids and slugs: what a cursor's id may hold (it reaches SQL as a bound value). */
+const cursorId = /^[A-Za-z0-9_-]{1,200}$/;
+
+/** An opaque keyset cursor: the list, and the (created_at, id) of a row, base64url-encoded. */
+export function encodeCursor(list: ListName, row: { created_at: number; id: string }): string {
+  return Buffer.from(JSON.stringify([list, row.created_at, row.id])).toString('base64url');
 }
 
-/** Reads a cursor, or throws 400 invalid_cursor for anything this server did not make. */
-export function decodeCursor(value: string): Cursor {
+/**
+ * Reads a cursor of `list`, or throws 400 invalid_cursor for anything else: another list's
+ * cursor, or one this server would not have made.
+ */
+export function decodeCursor(list: ListName, value: string): Cursor {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
     if (
       Array.isArray(parsed) &&
-      parsed.length === 2 &&
-      Number.isSafeInteger(parsed[0]) &&
-      typeof parsed[1] === 'string'
+      parsed.length === 3 &&
+      parsed[0] === list &&
+      Number.isSafeInteger(parsed[1]) &&
+      typeof parsed[2] === 'string' &&
+      cursorId.test(parsed[2])
     ) {
-      return { createdAt: parsed[0] as number, id: parsed[1] };
+      return { createdAt: parsed[1] as number, id: parsed[2] };
     }
   } catch {
     // reported below
   }
-  throw new ApiError('invalid_cursor');
+  throw new ApiError('invalid_cursor', `The cursor is not one of this ${list} list's cursors.`);
 }
 
 /** What a client asks of a list: `limit` (validated by the route), `after`, `before`. */
@@ -52,11 +64,14 @@ export type Position = { created_at: number; id: string };
  * The keyset part of a repository filter: the decoded cursors (400 invalid_cursor for a bad
  * one) and one row more than the page, to tell whether more follow.
  */
-export function keysetOf(q: PageQuery): { limit: number; after?: Cursor; before?: Cursor } {
+export function keysetOf(
+  list: ListName,
+  q: PageQuery,
+): { limit: number; after?: Cursor; before?: Cursor } {
   return {
     limit: q.limit + 1,
-    after: q.after ? decodeCursor(q.after) : undefined,
-    before: q.before ? decodeCursor(q.before) : undefined,
+    after: q.after ? decodeCursor(list, q.after) : undefined,
+    before: q.before ? decodeCursor(list, q.before) : undefined,
   };
 }
 
@@ -66,6 +81,7 @@ export function keysetOf(q: PageQuery): { limit: number; after?: Cursor; before?
  * always follows.
  */
 export function pageFrom<R, V>(
+  list: ListName,
   rows: readonly R[],
   q: PageQuery,
   total: number,
@@ -81,8 +97,8 @@ export function pageFrom<R, V>(
     page_info: {
       count: page.length,
       total_count: total,
-      start_cursor: first ? encodeCursor(positionOf(first)) : null,
-      end_cursor: last && (hasMore || q.before) ? encodeCursor(positionOf(last)) : null,
+      start_cursor: first ? encodeCursor(list, positionOf(first)) : null,
+      end_cursor: last && (hasMore || q.before) ? encodeCursor(list, positionOf(last)) : null,
     },
   };
 }
@@ -93,11 +109,12 @@ export function pageFrom<R, V>(
  * stays valid when items come or go.
  */
 export function pageInMemory<T>(
+  list: ListName,
   items: readonly T[],
   q: PageQuery,
   positionOf: (item: T) => Position,
 ): Page<T> {
-  const { limit, after, before } = keysetOf(q);
+  const { limit, after, before } = keysetOf(list, q);
   // Negative when `a` comes before `b` in the list.
   const order = (a: Cursor, b: Cursor) =>
     a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -110,5 +127,5 @@ export function pageInMemory<T>(
     (item) => (!after || order(at(item), after) > 0) && (!before || order(at(item), before) < 0),
   );
   const rows = before ? inRange.slice(-limit) : inRange.slice(0, limit);
-  return pageFrom(rows, q, items.length, positionOf, (item) => item);
+  return pageFrom(list, rows, q, items.length, positionOf, (item) => item);
 }

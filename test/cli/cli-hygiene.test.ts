@@ -42,6 +42,14 @@ describe('the CLI without a database', () => {
     assert.deepEqual(readdirSync(dataDir), []);
   });
 
+  it('a --url that is not http(s) exits 2 before any request', async () => {
+    for (const url of ['ftp://127.0.0.1:9', 'not a url']) {
+      const result = await runCli({ url, apiKey: 'lk_made-up' }, ['accounts', 'list']);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, /--url \/ LATCHKEY_URL/);
+    }
+  });
+
   it('keys rotate on a file without Latchkey tables exits 2 and says to migrate', async () => {
     const dataDir = fresh();
     writeFileSync(join(dataDir, 'latchkey.db'), '');

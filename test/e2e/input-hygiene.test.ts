@@ -41,12 +41,26 @@ describe('input hygiene', () => {
       ['/v1/oauth_apps', {}],
       ['/v1/api_keys', { nonsense: true }],
       ['/v1/workspace/members', {}],
+      ['/v1/connect/tokens', { app: 'pasted', bogus: 1 }],
+      ['/v1/connect/tokens/status', { tokenx: 1 }],
+      ['/v1/workspaces', { namex: 1 }],
     ] as const) {
       it(`POST ${path} with an invalid body: 403`, async () => {
         const res = await call('POST', path, body, readOnlyKey);
         assert.equal(res.status, 403, JSON.stringify(res.body));
         assert.equal(res.body.code, 'forbidden');
         assert.match(res.body.error, /scope/);
+      });
+    }
+
+    for (const path of [
+      '/v1/api_keys?limit=0',
+      '/v1/audit_events?limit=0',
+      '/v1/workspace/invitations?limit=0',
+    ]) {
+      it(`GET ${path}: 403 before the query string is looked at`, async () => {
+        const res = await call('GET', path, undefined, readOnlyKey);
+        assert.equal(res.status, 403, JSON.stringify(res.body));
       });
     }
 
@@ -72,6 +86,20 @@ describe('input hygiene', () => {
       assert.equal(res.body.code, 'validation_failed');
       assert.match(res.body.error, /body\.force is not a known property/);
     });
+  });
+
+  it('a form field or query parameter sent twice is named as such', async () => {
+    const token = await call('POST', '/v1/connect/tokens', { app: 'pasted' });
+    const form = await fetch(`${lk.url}/v1/connect/link`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      body: `token=${token.body.data.token}&api_key=a&api_key=b`,
+    });
+    assert.equal(form.status, 400);
+    assert.match(await form.text(), /api_key was sent more than once/);
+    const query = await call('GET', '/v1/accounts?limit=1&limit=2');
+    assert.equal(query.status, 400);
+    assert.match(query.body.error, /^querystring\.limit was sent more than once/);
   });
 
   it('a __proto__ key is refused as such, not as broken JSON', async () => {

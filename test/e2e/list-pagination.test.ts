@@ -150,10 +150,14 @@ for (const dialect of testDialects()) {
           assert.equal(res.body.code, 'validation_failed');
           assert.match(res.body.error, /querystring\.limit/);
         }
-        for (const param of ['after', 'before']) {
-          const res = await get(`${path}?${param}=zz`);
-          assert.equal(res.status, 400, `${param}=zz`);
-          assert.equal(res.body.code, 'invalid_cursor');
+        // Not base64url JSON; a forged one whose id holds NUL (PostgreSQL would refuse it).
+        const forged = Buffer.from(JSON.stringify(['x', 0, 'a\u0000'])).toString('base64url');
+        for (const cursor of ['zz', forged]) {
+          for (const param of ['after', 'before']) {
+            const res = await get(`${path}?${param}=${cursor}`);
+            assert.equal(res.status, 400, `${param}=${cursor}`);
+            assert.equal(res.body.code, 'invalid_cursor');
+          }
         }
         const fine = await get(path);
         assert.equal(fine.status, 200);
@@ -161,15 +165,17 @@ for (const dialect of testDialects()) {
       });
     }
 
-    it('another list’s or workspace’s cursor shows only this list of this workspace', async () => {
-      // Every cursor of every list, of both workspaces.
-      const cursors: string[] = [];
+    it('another workspace’s cursor shows only this workspace; another list’s is refused', async () => {
+      // Every cursor of every list, of both workspaces, with the list it came from.
+      const cursors: { from: string; cursor: string }[] = [];
       const itemsOf: Record<string, Set<string>> = {};
       for (const { path } of lists) {
         for (const headers of [inA, inB]) {
           const pages = await walkForwards(path, 2, headers);
           for (const page of pages) {
-            cursors.push(page.page_info.start_cursor, page.page_info.end_cursor);
+            for (const cursor of [page.page_info.start_cursor, page.page_info.end_cursor]) {
+              if (typeof cursor === 'string') cursors.push({ from: path, cursor });
+            }
           }
           const key = `${headers === inA ? 'A' : 'B'} ${path}`;
           itemsOf[key] = new Set(
@@ -177,14 +183,18 @@ for (const dialect of testDialects()) {
           );
         }
       }
-      const usable = [...new Set(cursors.filter((c): c is string => typeof c === 'string'))];
-      assert.ok(usable.length > 20);
+      assert.ok(cursors.length > 20);
 
       for (const { path, id } of lists) {
         const mine = itemsOf[`A ${path}`]!;
-        for (const cursor of usable) {
+        for (const { from, cursor } of cursors) {
           for (const param of ['after', 'before']) {
             const res = await get(`${path}?limit=100&${param}=${cursor}`);
+            if (from !== path) {
+              assert.equal(res.status, 400, `${from}'s cursor on ${path}`);
+              assert.equal(res.body.code, 'invalid_cursor');
+              continue;
+            }
             assert.equal(res.status, 200, JSON.stringify(res.body));
             assert.equal(res.body.page_info.total_count, expectedTotals[path]);
             for (const item of res.body.data as Record<string, string>[]) {

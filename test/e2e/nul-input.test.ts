@@ -68,6 +68,20 @@ for (const dialect of testDialects()) {
       });
     }
 
+    it('names where the refused text is', async () => {
+      const cases: [string, string, unknown, RegExp][] = [
+        ['POST', '/v1/api_keys', { name: 'a\u202eb', scopes: ['r'] }, /^body\.name must/],
+        ['POST', '/v1/api_keys', { name: 'ok', ['na\u202eme']: 1 }, /^a key in body must/],
+        ['POST', '/v1/apps', { fields: [{ label: 'x\u0007' }] }, /^body\.fields\.0\.label/],
+        ['GET', '/v1/accounts?external_user_id=a%E2%80%AE', undefined, /^querystring\./],
+      ];
+      for (const [method, path, body, where] of cases) {
+        const res = await send(method, path, body);
+        assert.equal(res.status, 400);
+        assert.match(res.json.error, where);
+      }
+    });
+
     it('keeps tabs, line breaks and right-to-left text', async () => {
       const name = 'two\tlines\r\nעברית \u200fمرحبا';
       const res = await send('POST', '/v1/apps', {

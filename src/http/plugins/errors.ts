@@ -59,7 +59,9 @@ export function describeError(err: FastifyError | ApiError, request: FastifyRequ
 
   if (err.validation) {
     const where = err.validationContext ?? 'body';
-    const message = validationMessage(where, err.validation[0], partOf(request, where));
+    // Forms and query strings turn a name sent twice into a list; JSON means what it says.
+    const repeatable = where !== 'body' || !/json/i.test(request.headers['content-type'] ?? '');
+    const message = validationMessage(where, err.validation[0], partOf(request, where), repeatable);
     return { status: 400, code: 'validation_failed', message };
   }
 
@@ -129,6 +131,7 @@ function validationMessage(
   where: string,
   first: FastifySchemaValidationError | undefined,
   data: unknown,
+  repeatable = false,
 ): string {
   if (!first) return `${where} is not valid`;
   const params = first.params as Record<string, unknown>;
@@ -141,15 +144,16 @@ function validationMessage(
     case 'required':
       return `${path([String(params.missingProperty)])} is required`;
     case 'type':
+      // A form field or query parameter sent twice arrives as a list.
+      if (repeatable && Array.isArray(valueAt(data, segments))) {
+        return `${path()} was sent more than once; send it once`;
+      }
       return `${path()} must be ${typeWords(params.type)}`;
     case 'enum':
       return `${path()} must be one of: ${(params.allowedValues as unknown[]).join(', ')}`;
     case 'not': {
-      const value = segments.reduce<unknown>(
-        (node, key) => (node && typeof node === 'object' ? (node as never)[key] : undefined),
-        data,
-      );
-      return `${path()} must not be ${JSON.stringify(value)}: the name is reserved`;
+      const value = JSON.stringify(valueAt(data, segments));
+      return `${path()} must not be ${value}: the name is reserved`;
     }
     case 'pattern': {
       const words = patternWords[String(params.pattern)];
@@ -167,6 +171,13 @@ const patternWords: Record<string, string> = {
   '^[^\\s@]+@[^\\s@]+$': 'must be an email address',
   '^[0-9]{1,6}$': 'must be a whole number of seconds (at most 6 digits)',
 };
+
+function valueAt(data: unknown, segments: string[]): unknown {
+  return segments.reduce<unknown>(
+    (node, key) => (node && typeof node === 'object' ? (node as never)[key] : undefined),
+    data,
+  );
+}
 
 function unescapePointer(segment: string): string {
   return segment.replaceAll('~1', '/').replaceAll('~0', '~');

@@ -70,7 +70,7 @@ export function apiKeyRoutes(app: FastifyInstance, services: Services): void {
   app.get<{ Querystring: PageQuery }>(
     '/v1/api_keys',
     {
-      config: auth,
+      config: { ...auth, scope: 'admin' },
       schema: {
         tags: ['workspace'],
         summary: 'API keys, newest first: names, prefixes, times; never a secret',

@@ -26,7 +26,7 @@ export function auditRoutes(app: FastifyInstance, services: Services): void {
   app.get<{ Querystring: AuditQuery }>(
     '/v1/audit_events',
     {
-      config: { auth: true },
+      config: { auth: true, scope: 'admin' },
       schema: {
         tags: ['workspace'],
         summary: 'Who read which credentials, connected, shared, refreshed, deleted (admins)',

@@ -84,7 +84,7 @@ export function connectRoutes(app: FastifyInstance, services: Services): void {
   app.post<{ Body: ConnectTokenInput }>(
     '/v1/connect/tokens',
     {
-      config: { auth: true },
+      config: { auth: true, scope: 'accounts:write' },
       schema: {
         tags: ['connect'],
         summary: 'A single-use connect token and the link to hand to an end user',
@@ -129,7 +129,7 @@ export function connectRoutes(app: FastifyInstance, services: Services): void {
   app.post<{ Body: { token: string } }>(
     '/v1/connect/tokens/status',
     {
-      config: { auth: true },
+      config: { auth: true, scope: 'accounts:write' },
       schema: {
         tags: ['connect'],
         summary: 'What became of a connect token: when it was used, and which account it connected',

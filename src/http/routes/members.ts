@@ -103,7 +103,7 @@ export function memberRoutes(app: FastifyInstance, services: Services): void {
   app.get<{ Querystring: PageQuery }>(
     '/v1/workspace/invitations',
     {
-      config: auth,
+      config: { ...auth, scope: 'admin' },
       schema: {
         tags: ['workspace'],
         summary: 'Invitations not used yet (owner or admin), newest first; links not shown again',

@@ -8,7 +8,7 @@ export function workspaceRoutes(app: FastifyInstance, services: Services): void 
   app.post<{ Body: { name: string } }>(
     '/v1/workspaces',
     {
-      config: { auth: true },
+      config: { auth: true, scope: 'admin' },
       schema: {
         tags: ['people'],
         summary: 'A new workspace, owned by the caller and isolated from every other',
