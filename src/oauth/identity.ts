@@ -1,6 +1,6 @@
 import { endpointProblem } from './endpoint.ts';
 import { send } from './http.ts';
-import { redactDeep } from './redact.ts';
+import { isRedacted, redactDeep } from './redact.ts';
 import { isRecord, parseResponseBody } from './response-body.ts';
 import type { ProviderConfig, TokenSet, WireOptions } from './types.ts';
 
@@ -22,7 +22,7 @@ export async function fetchIdentity(
   opts: WireOptions = {},
 ): Promise<Identity> {
   const fromIdToken = tokens.idToken === null ? {} : (decodeJwtPayload(tokens.idToken) ?? {});
-  const fromUserinfo = await fetchUserinfo(p, tokens.accessToken, opts);
+  const fromUserinfo = await fetchUserinfo(p, tokens, opts);
 
   // OIDC Core §5.3.4: a userinfo answer for another subject than the id_token's is discarded.
   const mismatch =
@@ -60,9 +60,10 @@ export function decodeJwtPayload(jwt: string): Record<string, unknown> | null {
 
 async function fetchUserinfo(
   p: ProviderConfig,
-  accessToken: string,
+  tokens: TokenSet,
   opts: WireOptions,
 ): Promise<Record<string, unknown>> {
+  const { accessToken, refreshToken } = tokens;
   const url = p.userinfoUrl;
   if (!url || endpointProblem(url, p.allowInsecureRequests) !== null) {
     return {};
@@ -75,9 +76,10 @@ async function fetchUserinfo(
     return {};
   }
 
-  // A userinfo endpoint that echoes the request must not put our access token into a name.
+  // A userinfo endpoint that echoes the request must not put our access token into a name,
+  // in any spelling (see redact.ts); nor the refresh token, which it has seen too.
   const claims = parseResponseBody(result.headers.get('content-type'), result.body) ?? {};
-  return redactDeep(claims, [accessToken]) as Record<string, unknown>;
+  return redactDeep(claims, [accessToken, refreshToken ?? '']) as Record<string, unknown>;
 }
 
 // GitHub's user id is a JSON number; ids are compared as strings everywhere else.
@@ -89,7 +91,9 @@ function idString(value: unknown): string | null {
   return typeof value === 'string' && value.length > 0 ? value : null;
 }
 
+// A claim redaction changed quoted a token; a piece of it must not become the account's name,
+// so the account goes without one rather than under `[redacted]`.
 function firstText(...values: unknown[]): string | null {
   const found = values.find((v) => typeof v === 'string' && v.trim().length > 0);
-  return typeof found === 'string' ? found : null;
+  return typeof found === 'string' && !isRedacted(found) ? found : null;
 }

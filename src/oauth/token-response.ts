@@ -4,6 +4,7 @@ import {
   MAX_PROVIDER_CODE,
   MAX_PROVIDER_TEXT,
   providerText,
+  QUOTED_SECRET,
   redactor,
   sanitize,
   type Redactor,
@@ -40,7 +41,9 @@ export function readTokenAnswer(answer: TokenAnswer, ctx: ReadContext): TokenOut
   const retryAfterMs = parseRetryAfter(answer.headers.get('retry-after'), ctx.receivedAt);
   const body = parseResponseBody(answer.headers.get('content-type'), answer.body);
 
-  const redactSent = redactor(ctx.sentSecrets);
+  // Error text that quotes a secret becomes one sentence saying so; metadata strings and
+  // claims become `[redacted]` (toTokenSet).
+  const redactSent = redactor(ctx.sentSecrets, { quoted: QUOTED_SECRET });
   if (body === null) {
     return notATokenResponse(answer, retryAfterMs, redactSent);
   }

@@ -90,18 +90,39 @@ export const api = {
   delete: (path: string) => request<void>('DELETE', path),
 };
 
-/** Every item of a paginated list, following `end_cursor` until it is null (at most `max`). */
-export async function listAll<T>(path: string, max = 2000): Promise<T[]> {
+/** How many items a page of the dashboard loads at most: enough to scroll, not a whole fleet. */
+export const LIST_CAP = 2000;
+
+/** What `listAll` loaded: the items, how many the list holds, and whether it stopped early. */
+export interface Listed<T> {
+  items: T[];
+  /** The last page's `page_info.total_count` (or the items' count when the server omits it). */
+  total: number;
+  /** True when more pages followed after `max` items: `items` is only the start of the list. */
+  truncated: boolean;
+}
+
+/**
+ * The items of a paginated list, following `end_cursor` until it is null or `max` items are
+ * loaded; `truncated` says which, so that a page can tell people that it shows only part.
+ */
+export async function listAll<T>(path: string, max = LIST_CAP): Promise<Listed<T>> {
   const items: T[] = [];
   const joiner = path.includes('?') ? '&' : '?';
   let after: string | null = null;
+  let total: number | null = null;
   do {
+    const limit = Math.min(100, max - items.length);
     const cursor: string = after ? `&after=${encodeURIComponent(after)}` : '';
-    const page: ListAnswer<T> = await api.get<ListAnswer<T>>(`${path}${joiner}limit=100${cursor}`);
+    const url = `${path}${joiner}limit=${limit}${cursor}`;
+    const page: ListAnswer<T> = await api.get<ListAnswer<T>>(url);
     items.push(...page.data);
     after = page.page_info?.end_cursor ?? null;
+    total = page.page_info?.total_count ?? null;
   } while (after && items.length < max);
-  return items;
+  const truncated = after !== null;
+  // Items may come while the pages are read: never claim fewer than were loaded.
+  return { items, total: Math.max(total ?? 0, items.length + (truncated ? 1 : 0)), truncated };
 }
 
 /** Builds a query string from the set values only. */

@@ -14,7 +14,8 @@ export function useMembers(): { members: Member[]; loaded: boolean } {
   const [loaded, setLoaded] = useState(false);
   useEffect(() => {
     listAll<Member>('/v1/workspace/members')
-      .then((all) => setMembers(all.filter((m) => memberId(m).startsWith('usr_'))))
+      // Past the cap, names of the members not loaded fall back to their user ids.
+      .then((list) => setMembers(list.items.filter((m) => memberId(m).startsWith('usr_'))))
       .catch(() => setMembers([]))
       .finally(() => setLoaded(true));
   }, []);

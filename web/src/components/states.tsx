@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { ApiFailure } from '../api.ts';
+import { ApiFailure, type Listed } from '../api.ts';
 import { UserText } from './user-text.tsx';
 
 export function Loading({ what }: { what: string }) {
@@ -67,5 +67,36 @@ export function FormError({ error }: { error: unknown }) {
     <p class="form-error" role="alert">
       <UserText>{message}</UserText>
     </p>
+  );
+}
+
+const numbers = new Intl.NumberFormat('en');
+/** A count as people read it: 12,345. */
+export const formatCount = (n: number) => numbers.format(n);
+
+/**
+ * Says that a list shows only its first items (`listAll` stopped at its cap), how many there
+ * are in all, and what to do instead (`children`). Nothing when the whole list is loaded.
+ */
+export function PartialList({
+  list,
+  what,
+  children,
+}: {
+  list: Listed<unknown> | null;
+  /** The items, plural and lower case: "accounts", "API keys". */
+  what: string;
+  children?: ComponentChildren;
+}) {
+  if (!list?.truncated) return null;
+  return (
+    <div class="notice notice-partial" role="status">
+      <p>
+        <strong>
+          Showing the first {formatCount(list.items.length)} of {formatCount(list.total)} {what}.
+        </strong>{' '}
+        {children}
+      </p>
+    </div>
   );
 }

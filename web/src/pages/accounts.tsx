@@ -1,12 +1,12 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
-import { listAll } from '../api.ts';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { listAll, query, type Listed } from '../api.ts';
 import { HEALTH_LABEL, healthOf, type Health } from '../components/health.tsx';
-import { Empty, ErrorState, Loading } from '../components/states.tsx';
+import { Empty, ErrorState, Loading, PartialList, formatCount } from '../components/states.tsx';
 import { notify } from '../components/toast.tsx';
 import { UserText, isolate } from '../components/user-text.tsx';
 import { useMembers } from '../members.ts';
 import { Link, navigate, type Place } from '../router.tsx';
-import type { Account } from '../types.ts';
+import type { Account, App } from '../types.ts';
 import { AccountsTable } from './accounts-table.tsx';
 
 type Load = { state: 'loading' } | { state: 'error'; error: unknown } | { state: 'ready' };
@@ -14,6 +14,12 @@ type Load = { state: 'loading' } | { state: 'error'; error: unknown } | { state:
 export function AccountsPage({ place }: { place: Place }) {
   const [accounts, setAccounts] = useState<Account[]>([]);
   const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const [listed, setListed] = useState<Listed<Account> | null>(null);
+  /** The app the server filtered the loaded accounts by ('' for all of them). */
+  const [fetched, setFetched] = useState('');
+  /** Every app of the workspace, loaded once the full list proved too long to load whole. */
+  const [allApps, setAllApps] = useState<App[]>([]);
+  const latest = useRef(0);
   const [search, setSearch] = useState('');
   const [app, setApp] = useState('');
   const [health, setHealth] = useState<Health | ''>('');
@@ -21,15 +27,33 @@ export function AccountsPage({ place }: { place: Place }) {
   const [connectError, setConnectError] = useState<string | null>(null);
   const { members } = useMembers();
 
-  const fetchAll = async () => {
+  /**
+   * Loads the accounts, of one app when `slug` is set. Past the cap, search and health filter
+   * only what was loaded, while the app filter goes to the server (GET /v1/accounts?app=).
+   */
+  const fetchAll = async (slug = '') => {
+    const mine = ++latest.current;
     setLoad({ state: 'loading' });
+    setFetched(slug);
     try {
-      const all = await listAll<Account>('/v1/accounts');
-      setAccounts(all);
+      const list = await listAll<Account>(`/v1/accounts${query({ app: slug })}`);
+      if (mine !== latest.current) return; // another app was chosen meanwhile
+      setAccounts(list.items);
+      setListed(list);
       setLoad({ state: 'ready' });
+      if (list.truncated && !slug && allApps.length === 0) {
+        listAll<App>('/v1/apps')
+          .then((apps) => setAllApps(apps.items))
+          .catch(() => undefined); // the options then hold the loaded accounts' apps only
+      }
     } catch (error) {
-      setLoad({ state: 'error', error });
+      if (mine === latest.current) setLoad({ state: 'error', error });
     }
+  };
+
+  const chooseApp = (slug: string) => {
+    setApp(slug);
+    if (listed?.truncated || fetched) void fetchAll(slug);
   };
 
   useEffect(() => {
@@ -51,9 +75,10 @@ export function AccountsPage({ place }: { place: Place }) {
 
   const apps = useMemo(() => {
     const seen = new Map<string, string>();
+    for (const a of allApps) seen.set(a.name_slug, a.name);
     for (const a of accounts) seen.set(a.app.name_slug, a.app.name);
     return [...seen].sort((x, y) => x[1].localeCompare(y[1]));
-  }, [accounts]);
+  }, [accounts, allApps]);
 
   const needle = search.trim().toLowerCase();
   const shown = accounts.filter(
@@ -65,10 +90,15 @@ export function AccountsPage({ place }: { place: Place }) {
 
   const replace = (next: Partial<Account> & { id: string }) =>
     setAccounts((all) => all.map((a) => (a.id === next.id ? { ...a, ...next } : a)));
-  const remove = (id: string) => setAccounts((all) => all.filter((a) => a.id !== id));
+  const remove = (id: string) => {
+    setAccounts((all) => all.filter((a) => a.id !== id));
+    setListed((list) => list && { ...list, total: list.total - 1 });
+  };
+  // Past the cap, "of" counts what the server holds, not only what was loaded.
+  const total = listed?.truncated ? listed.total : accounts.length;
   const clearFilters = () => {
     setSearch('');
-    setApp('');
+    chooseApp('');
     setHealth('');
   };
 
@@ -101,7 +131,7 @@ export function AccountsPage({ place }: { place: Place }) {
         </label>
         <label class="field-inline">
           <span>App</span>
-          <select value={app} onChange={(e) => setApp((e.target as HTMLSelectElement).value)}>
+          <select value={app} onChange={(e) => chooseApp((e.target as HTMLSelectElement).value)}>
             <option value="">All apps</option>
             {apps.map(([slug, name]) => (
               <option key={slug} value={slug} dir="auto">
@@ -128,9 +158,21 @@ export function AccountsPage({ place }: { place: Place }) {
 
       {load.state === 'loading' && <Loading what="accounts" />}
       {load.state === 'error' && (
-        <ErrorState title="Could not load accounts" error={load.error} onRetry={fetchAll} />
+        <ErrorState
+          title="Could not load accounts"
+          error={load.error}
+          onRetry={() => void fetchAll(fetched)}
+        />
       )}
-      {load.state === 'ready' && accounts.length === 0 && (
+      {load.state === 'ready' && (
+        <PartialList list={listed} what="accounts">
+          They are the newest. Search and the health filter look only at these; choosing an app
+          loads that app's accounts. To see every account, use the API (
+          <code>GET /v1/accounts</code>, which also filters by <code>external_user_id</code>) or the
+          CLI (<code>latchkey accounts list</code>).
+        </PartialList>
+      )}
+      {load.state === 'ready' && accounts.length === 0 && !fetched && (
         <Empty title="No accounts yet">
           <p>
             Connect an account to let Latchkey hold its tokens and keep them fresh. Accounts that
@@ -141,7 +183,7 @@ export function AccountsPage({ place }: { place: Place }) {
           </Link>
         </Empty>
       )}
-      {load.state === 'ready' && accounts.length > 0 && shown.length === 0 && (
+      {load.state === 'ready' && (accounts.length > 0 || fetched) && shown.length === 0 && (
         <Empty title="No account matches these filters">
           <button type="button" onClick={clearFilters}>
             Clear filters
@@ -151,7 +193,8 @@ export function AccountsPage({ place }: { place: Place }) {
       {load.state === 'ready' && shown.length > 0 && (
         <>
           <p class="muted" aria-live="polite">
-            Showing {shown.length} of {accounts.length} account{accounts.length === 1 ? '' : 's'}
+            Showing {formatCount(shown.length)} of {formatCount(total)} account
+            {total === 1 ? '' : 's'}
           </p>
           <AccountsTable
             accounts={shown}

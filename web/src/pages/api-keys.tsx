@@ -1,9 +1,9 @@
 import { useEffect, useId, useState } from 'preact/hooks';
-import { api, listAll } from '../api.ts';
+import { api, listAll, type Listed } from '../api.ts';
 import { CopyButton } from '../components/copy.tsx';
 import { Confirm, Dialog } from '../components/dialog.tsx';
 import { Field } from '../components/field.tsx';
-import { Empty, ErrorState, FormError, Loading } from '../components/states.tsx';
+import { Empty, ErrorState, FormError, Loading, PartialList } from '../components/states.tsx';
 import { notify } from '../components/toast.tsx';
 import { isolate, UserText } from '../components/user-text.tsx';
 import { exactTime, fromNow, isPast, useTick } from '../time.ts';
@@ -25,6 +25,7 @@ const LIFETIMES = [
 export function ApiKeysPage() {
   useTick();
   const [keys, setKeys] = useState<ApiKey[] | null>(null);
+  const [listed, setListed] = useState<Listed<ApiKey> | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
@@ -33,7 +34,12 @@ export function ApiKeysPage() {
 
   const load = () => {
     setError(null);
-    listAll<ApiKey>('/v1/api_keys').then(setKeys).catch(setError);
+    listAll<ApiKey>('/v1/api_keys')
+      .then((list) => {
+        setListed(list);
+        setKeys(list.items);
+      })
+      .catch(setError);
   };
   useEffect(load, []);
 
@@ -80,6 +86,10 @@ export function ApiKeysPage() {
 
       {error ? <ErrorState title="Could not load API keys" error={error} onRetry={load} /> : null}
       {!keys && !error && <Loading what="API keys" />}
+      <PartialList list={listed} what="API keys">
+        These are the newest. Revoke keys that nothing uses any more, or list them all with the API
+        (<code>GET /v1/api_keys</code>, following <code>end_cursor</code>).
+      </PartialList>
       {keys && live.length === 0 && (
         <Empty title="No API keys">
           <p>

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, listAll } from '../api.ts';
+import { api, listAll, type Listed } from '../api.ts';
 import { AppAvatar } from '../components/avatar.tsx';
 import { Confirm } from '../components/dialog.tsx';
 import { OAuthClientForm } from '../components/oauth-client-form.tsx';
-import { Empty, ErrorState, Loading } from '../components/states.tsx';
+import { Empty, ErrorState, Loading, PartialList } from '../components/states.tsx';
 import { notify } from '../components/toast.tsx';
 import { isolate, UserText } from '../components/user-text.tsx';
 import { Link } from '../router.tsx';
@@ -14,6 +14,7 @@ import { CustomAppForm } from './custom-app-form.tsx';
 export function AppsPage() {
   const [apps, setApps] = useState<App[] | null>(null);
   const [clients, setClients] = useState<OAuthClient[]>([]);
+  const [listed, setListed] = useState<[Listed<App>, Listed<OAuthClient>] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [adding, setAdding] = useState(false);
 
@@ -24,8 +25,9 @@ export function AppsPage() {
         listAll<App>('/v1/apps'),
         listAll<OAuthClient>('/v1/oauth_apps'),
       ]);
-      setApps(a);
-      setClients(c);
+      setListed([a, c]);
+      setApps(a.items);
+      setClients(c.items);
     } catch (err) {
       setError(err);
     }
@@ -64,6 +66,14 @@ export function AppsPage() {
 
       {error ? <ErrorState title="Could not load apps" error={error} onRetry={load} /> : null}
       {!apps && !error && <Loading what="apps" />}
+      <PartialList list={listed?.[0] ?? null} what="apps">
+        Delete custom apps that nothing uses, or list them all with the API (
+        <code>GET /v1/apps</code>).
+      </PartialList>
+      <PartialList list={listed?.[1] ?? null} what="OAuth clients">
+        Apps may miss some of their clients here. Delete clients that nothing uses, or list them all
+        with the API (<code>GET /v1/oauth_apps</code>).
+      </PartialList>
       {apps && (
         <>
           <h2>Custom apps</h2>

@@ -1,25 +1,42 @@
 import { useEffect, useState } from 'preact/hooks';
-import { listAll, query } from '../api.ts';
+import { api, listAll, query, type Listed } from '../api.ts';
 import { startConnect } from '../connect-flow.ts';
 import { AppAvatar } from '../components/avatar.tsx';
 import { OAuthClientForm } from '../components/oauth-client-form.tsx';
 import { isolate, UserText } from '../components/user-text.tsx';
-import { Empty, ErrorState, FormError, Loading } from '../components/states.tsx';
+import { Empty, ErrorState, FormError, Loading, PartialList } from '../components/states.tsx';
 import { Link, navigate, type Place } from '../router.tsx';
 import type { App, OAuthClient } from '../types.ts';
 
 /** Connect an account: pick an app, pick or add its OAuth client, go to the provider. */
 export function ConnectPage({ place }: { place: Place }) {
   const [apps, setApps] = useState<App[] | null>(null);
+  const [listed, setListed] = useState<Listed<App> | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [search, setSearch] = useState('');
-  const chosen = apps?.find((a) => a.name_slug === place.params.get('app')) ?? null;
+  // An app past the list's cap is looked up by its slug, so that /connect?app= still works.
+  const [beyond, setBeyond] = useState<App | null>(null);
+  const wanted = place.params.get('app');
+  const chosen =
+    apps?.find((a) => a.name_slug === wanted) ?? (beyond?.name_slug === wanted ? beyond : null);
 
   const load = () => {
     setError(null);
-    listAll<App>('/v1/apps').then(setApps).catch(setError);
+    listAll<App>('/v1/apps')
+      .then((list) => {
+        setListed(list);
+        setApps(list.items);
+      })
+      .catch(setError);
   };
   useEffect(load, []);
+  useEffect(() => {
+    if (!wanted || !listed?.truncated || listed.items.some((a) => a.name_slug === wanted)) return;
+    api
+      .get<{ data: App }>(`/v1/apps/${encodeURIComponent(wanted)}`)
+      .then(({ data }) => setBeyond(data))
+      .catch(() => setBeyond(null));
+  }, [wanted, listed]);
 
   if (error) return <ErrorState title="Could not load apps" error={error} onRetry={load} />;
   if (!apps) return <Loading what="apps" />;
@@ -34,6 +51,10 @@ export function ConnectPage({ place }: { place: Place }) {
         <h1 id="connect-title">Connect an account</h1>
       </div>
       <p>Choose the app the account belongs to.</p>
+      <PartialList list={listed} what="apps">
+        Search looks only at these. To connect an account of another app, open{' '}
+        <code>/connect?app=</code> followed by its slug.
+      </PartialList>
       <label class="field-inline wide">
         <span>Search apps</span>
         <input
@@ -82,6 +103,7 @@ const authLabel = (app: App) =>
 
 function ConnectApp({ app }: { app: App }) {
   const [clients, setClients] = useState<OAuthClient[] | null>(null);
+  const [listed, setListed] = useState<Listed<OAuthClient> | null>(null);
   const [picked, setPicked] = useState<string>('');
   const [adding, setAdding] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -92,7 +114,9 @@ function ConnectApp({ app }: { app: App }) {
     if (!oauth) return;
     setError(null);
     listAll<OAuthClient>(`/v1/oauth_apps${query({ app: app.name_slug })}`)
-      .then((data) => {
+      .then((list) => {
+        const data = list.items;
+        setListed(list);
         setClients(data);
         setPicked(data[0]?.id ?? '');
         setAdding(data.length === 0);
@@ -124,6 +148,9 @@ function ConnectApp({ app }: { app: App }) {
       </div>
 
       {oauth && !clients && !error && <Loading what="OAuth clients" />}
+      <PartialList list={listed} what="OAuth clients">
+        Delete clients of this app that nothing uses under <Link href="/apps">Apps</Link>.
+      </PartialList>
       {oauth && clients && clients.length > 0 && (
         <fieldset class="card">
           <legend>OAuth client</legend>

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, listAll } from '../api.ts';
+import { api, listAll, type Listed } from '../api.ts';
 import { CopyButton } from '../components/copy.tsx';
 import { Confirm } from '../components/dialog.tsx';
 import { Field } from '../components/field.tsx';
-import { Empty, ErrorState, FormError, Loading } from '../components/states.tsx';
+import { Empty, ErrorState, FormError, Loading, PartialList } from '../components/states.tsx';
 import { notify } from '../components/toast.tsx';
 import { isolate, UserText } from '../components/user-text.tsx';
 import { memberId, memberName } from '../members.ts';
@@ -22,6 +22,7 @@ interface Invited {
 export function MembersPage() {
   const { session } = useSession();
   const [members, setMembers] = useState<Member[] | null>(null);
+  const [listed, setListed] = useState<Listed<Member> | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [invited, setInvited] = useState<Invited[]>([]);
   const [removing, setRemoving] = useState<Member | null>(null);
@@ -31,7 +32,10 @@ export function MembersPage() {
   const load = () => {
     setError(null);
     listAll<Member>('/v1/workspace/members')
-      .then((all) => setMembers(all.filter((m) => memberId(m))))
+      .then((list) => {
+        setListed(list);
+        setMembers(list.items.filter((m) => memberId(m)));
+      })
       .catch(setError);
   };
   useEffect(load, []);
@@ -107,6 +111,10 @@ export function MembersPage() {
       <h2>People</h2>
       {error ? <ErrorState title="Could not load members" error={error} onRetry={load} /> : null}
       {!members && !error && <Loading what="members" />}
+      <PartialList list={listed} what="members">
+        To find or change someone further down the list, use the API (
+        <code>GET /v1/workspace/members</code>, following <code>end_cursor</code>).
+      </PartialList>
       {members && members.length === 0 && <Empty title="No members" />}
       {members && members.length > 0 && (
         <div class="table-wrap">

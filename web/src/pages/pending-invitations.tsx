@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, listAll } from '../api.ts';
-import { Empty, ErrorState, Loading } from '../components/states.tsx';
+import { api, listAll, type Listed } from '../api.ts';
+import { Empty, ErrorState, Loading, PartialList } from '../components/states.tsx';
 import { notify } from '../components/toast.tsx';
 import { isolate, UserText } from '../components/user-text.tsx';
 import { fromNow } from '../time.ts';
@@ -23,11 +23,17 @@ export function PendingInvitations(props: {
 }) {
   const { reload, onWithdrawn } = props;
   const [pending, setPending] = useState<Pending[] | null>(null);
+  const [listed, setListed] = useState<Listed<Pending> | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   const load = () => {
     setError(null);
-    listAll<Pending>('/v1/workspace/invitations').then(setPending).catch(setError);
+    listAll<Pending>('/v1/workspace/invitations')
+      .then((list) => {
+        setListed(list);
+        setPending(list.items);
+      })
+      .catch(setError);
   };
   useEffect(load, [reload]);
 
@@ -50,6 +56,10 @@ export function PendingInvitations(props: {
         <ErrorState title="Could not load invitations" error={error} onRetry={load} />
       ) : null}
       {!pending && !error && <Loading what="invitations" />}
+      <PartialList list={listed} what="pending invitations">
+        Withdraw the ones nobody will use, or list them all with the API (
+        <code>GET /v1/workspace/invitations</code>).
+      </PartialList>
       {pending && pending.length === 0 && (
         <Empty title="No pending invitations">
           <p>Invite someone above; their link appears here until they use it.</p>

@@ -1,0 +1,244 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { newId } from '../../src/lib/ids.ts';
+import { openStore } from '../../src/store/db.ts';
+import type { AccountRow, ApiKeyRow } from '../../src/store/schema.ts';
+import { startTestLatchkey, type TestLatchkey } from '../support/latchkey.ts';
+
+// The same browser setup as dashboard.browser.test.ts; CI installs Debian's chromium.
+const CHROMIUM = process.env.LATCHKEY_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SHOTS = join(ROOT, 'test-artifacts', 'dashboard');
+const OWNER = { email: 'olive@example.com', password: 'correct horse battery' };
+
+/** The dashboard loads at most this many items of a list (LIST_CAP in web/src/api.ts). */
+const CAP = 2000;
+/** Accounts of the app whose accounts are the newest, and of the one whose are older. */
+const NEWER = 2040;
+const OLDER = 25;
+const EXTRA_KEYS = 2010;
+
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing`;
+
+async function ensureBuilt(): Promise<void> {
+  if (existsSync(join(ROOT, 'web', 'dist', 'index.html'))) return;
+  const { build } = await import('vite');
+  const root = join(ROOT, 'web');
+  await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
+}
+
+const fmt = (n: number) => n.toLocaleString('en');
+
+function accountRow(workspaceId: string, appId: string, name: string, at: number): AccountRow {
+  return {
+    id: newId('apn'),
+    workspace_id: workspaceId,
+    app_id: appId,
+    oauth_app_id: null,
+    owner_user_id: null,
+    external_user_id: null,
+    external_id: null,
+    name,
+    visibility: 'workspace',
+    scopes: '[]',
+    metadata: '{}',
+    // Lists never open the sealed credentials; nothing refreshes these rows.
+    credentials: new Uint8Array([0]),
+    refresh_fingerprint: null,
+    healthy: 1,
+    dead: 0,
+    error: null,
+    expires_at: null,
+    token_issued_at: null,
+    refresh_token_expires_at: null,
+    last_refreshed_at: null,
+    next_refresh_at: null,
+    refresh_failures: 0,
+    lease_owner: null,
+    lease_expires_at: null,
+    created_at: at,
+    updated_at: at,
+  };
+}
+
+function keyRow(workspaceId: string, i: number, at: number): ApiKeyRow {
+  return {
+    id: newId('key'),
+    workspace_id: workspaceId,
+    user_id: null,
+    name: `bulk key ${i}`,
+    prefix: `lk_bulk${i}`,
+    secret_hash: randomBytes(32).toString('hex'),
+    scopes: JSON.stringify(['accounts:read']),
+    created_at: at,
+    last_used_at: null,
+    expires_at: null,
+    revoked_at: null,
+  };
+}
+
+describe('the dashboard with lists longer than it loads', { skip }, () => {
+  let lk: TestLatchkey;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const consoleErrors: string[] = [];
+  let keysTotal = 0;
+
+  const shot = (p: Page, name: string) =>
+    p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+  const partial = () => page.locator('.notice-partial');
+  const countLine = () => page.locator('p.muted').filter({ hasText: /^Showing \S+ of / });
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    await ensureBuilt();
+    lk = await startTestLatchkey();
+    const apps: Record<string, string> = {};
+    const made: [string, string][] = [
+      ['Bulk Newer', 'bulk-newer'],
+      ['Bulk Older', 'bulk-older'],
+    ];
+    for (const [name, slug] of made) {
+      const app = await lk.api('POST', '/v1/apps', {
+        name,
+        name_slug: slug,
+        auth_type: 'keys',
+        fields: [{ name: 'api_key', label: 'API key', secret: true }],
+      });
+      assert.equal(app.status, 201, JSON.stringify(app.body));
+      apps[slug] = app.body.data.id;
+    }
+
+    // Thousands of rows through the API would take most of the time budget: write them.
+    const store = openStore(lk.databaseUrl);
+    try {
+      const { id: workspaceId } = await store.db
+        .selectFrom('workspaces')
+        .select('id')
+        .executeTakeFirstOrThrow();
+      const now = Date.now();
+      const accounts = [
+        ...Array.from({ length: NEWER }, (_, i) =>
+          accountRow(workspaceId, apps['bulk-newer']!, `newer ${i}`, now - i * 1000),
+        ),
+        // Older than every account of the other app: past the cap of the unfiltered list.
+        ...Array.from({ length: OLDER }, (_, i) =>
+          accountRow(workspaceId, apps['bulk-older']!, `older ${i}`, now - 86_400_000 - i),
+        ),
+      ];
+      const keys = Array.from({ length: EXTRA_KEYS }, (_, i) => keyRow(workspaceId, i, now - i));
+      for (let i = 0; i < accounts.length; i += 400) {
+        await store.db
+          .insertInto('accounts')
+          .values(accounts.slice(i, i + 400))
+          .execute();
+      }
+      for (let i = 0; i < keys.length; i += 400) {
+        await store.db
+          .insertInto('api_keys')
+          .values(keys.slice(i, i + 400))
+          .execute();
+      }
+    } finally {
+      await store.close();
+    }
+    const listed = await lk.api('GET', '/v1/api_keys?limit=1');
+    keysTotal = listed.body.page_info.total_count;
+    assert.ok(keysTotal > CAP);
+
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'],
+    });
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on('console', (message) => {
+      if (message.type() === 'error' && message.location().url.startsWith(lk.url)) {
+        consoleErrors.push(`${message.location().url}: ${message.text()}`);
+      }
+    });
+    page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
+
+    await page.goto(`${lk.url}/signup`);
+    await page.getByLabel('Name').fill('Olive');
+    await page.getByLabel('Email').fill(OWNER.email);
+    await page.getByLabel('Password').fill(OWNER.password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Accounts' }).waitFor();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await lk?.close();
+  });
+
+  it('says that Accounts shows only the first 2,000, of how many, and what to do', async () => {
+    const total = NEWER + OLDER;
+    const notice = page.getByRole('status').filter({ hasText: 'Showing the first' });
+    await notice.waitFor();
+    assert.match(
+      await notice.innerText(),
+      new RegExp(`^Showing the first ${fmt(CAP)} of ${fmt(total)} accounts\\. `),
+    );
+    assert.match(await notice.innerText(), /Search and the health filter look only at these/);
+    assert.match(await notice.innerText(), /latchkey accounts list/);
+    assert.equal(await countLine().innerText(), `Showing ${fmt(CAP)} of ${fmt(total)} accounts`);
+    assert.equal(await page.locator('tbody tr').count(), CAP);
+    await shot(page, 'l1-accounts-partial');
+
+    // The app whose accounts are all past the cap is offered, and choosing it asks the server.
+    const appFilter = page.getByRole('combobox', { name: /^App/ });
+    await appFilter.focus();
+    await appFilter.selectOption({ label: 'Bulk Older' });
+    await countLine()
+      .filter({ hasText: `Showing ${OLDER} of ${OLDER} accounts` })
+      .waitFor();
+    assert.equal(await partial().count(), 0, 'the whole of that app is loaded');
+    assert.equal(await page.locator('tbody tr').count(), OLDER);
+
+    await appFilter.selectOption({ label: 'All apps' });
+    await notice.waitFor();
+    assert.match(await notice.innerText(), new RegExp(`of ${fmt(total)} accounts`));
+  });
+
+  it('fits the notice on a phone', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const notice = partial();
+    assert.ok(await notice.isVisible());
+    const box = await notice.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 390, JSON.stringify(box));
+    await shot(page, 'l2-accounts-partial-phone');
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  it('says the same on API keys', async () => {
+    await page.getByRole('link', { name: 'API keys' }).click();
+    const notice = page.getByRole('status').filter({ hasText: 'Showing the first' });
+    await notice.waitFor();
+    assert.match(
+      await notice.innerText(),
+      new RegExp(`^Showing the first ${fmt(CAP)} of ${fmt(keysTotal)} API keys\\. `),
+    );
+    assert.match(await notice.innerText(), /GET \/v1\/api_keys/);
+    assert.equal(await page.locator('tbody tr').count(), CAP);
+    await shot(page, 'l3-api-keys-partial');
+  });
+
+  it('says nothing where the whole list is loaded, and logs no errors', async () => {
+    await page.getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('rowheader', { name: /\(you\)/ }).waitFor();
+    assert.equal(await partial().count(), 0);
+    await page.getByRole('link', { name: 'Apps', exact: true }).click();
+    await page.getByRole('heading', { name: 'Bulk Older' }).waitFor();
+    assert.equal(await partial().count(), 0);
+    assert.deepEqual(consoleErrors, []);
+  });
+});
