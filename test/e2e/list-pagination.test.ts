@@ -165,7 +165,7 @@ for (const dialect of testDialects()) {
       });
     }
 
-    it('another workspace’s cursor shows only this workspace; another list’s is refused', async () => {
+    it('a cursor of another workspace shows only this one; of another list, 400', async () => {
       // Every cursor of every list, of both workspaces, with the list it came from.
       const cursors: { from: string; cursor: string }[] = [];
       const itemsOf: Record<string, Set<string>> = {};
