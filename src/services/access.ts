@@ -9,6 +9,13 @@ export function requireScope(principal: Principal, scope: Scope): void {
   }
 }
 
+/** Throws 403 unless the caller holds the scope, or one of the scopes. */
+export function requireAnyScope(principal: Principal, scopes: Scope | readonly Scope[]): void {
+  const list = typeof scopes === 'string' ? [scopes] : scopes;
+  if (list.some((scope) => hasScope(principal, scope))) return;
+  throw new ApiError('forbidden', `This needs the ${list.join(' or ')} scope.`);
+}
+
 /** An owner or admin of the workspace (a workspace key counts as its owner). */
 export const isManager = (p: Principal) => p.role === 'owner' || p.role === 'admin';
 

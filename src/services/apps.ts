@@ -3,7 +3,9 @@ import { builtinApps } from '../oauth/catalog.ts';
 import { ApiError } from '../lib/errors.ts';
 import type { Clock } from '../lib/clock.ts';
 import { hasPrefix, newId } from '../lib/ids.ts';
-import type { AppRecord, AppRepository } from '../store/repos/apps.ts';
+import { AppRepository, type AppRecord } from '../store/repos/apps.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
 import { discover } from '../oauth/index.ts';
 import { pageInMemory, type Page, type PageQuery } from './pagination.ts';
 import { isManager, requireScope } from './access.ts';
@@ -140,22 +142,24 @@ export class AppService {
     if (app.builtin) {
       throw new ApiError('conflict', `"${app.slug}" is a built-in app and cannot be deleted.`);
     }
-    const used = await this.repo.usage(p.workspaceId, app.id, this.clock.now());
-    const uses = [
-      used.accounts && `${used.accounts} account(s)`,
-      used.oauthClients && `${used.oauthClients} OAuth client(s)`,
-      used.openLinks && `${used.openLinks} unused connect link(s)`,
-    ].filter(Boolean);
-    if (uses.length > 0) {
-      throw new ApiError(
-        'conflict',
-        `"${app.slug}" is still used by ${uses.join(', ')}; delete those first ` +
-          '(connect links expire on their own).',
-      );
-    }
-    if (!(await this.repo.delete(p.workspaceId, app.id))) {
-      throw new ApiError('app_not_found', `No app "${slugOrId}".`);
-    }
+    await this.repo.locked(p.workspaceId, app.id, 'delete', async (trx, found) => {
+      if (!found) throw new ApiError('app_not_found', `No app "${slugOrId}".`);
+      const repo = new AppRepository(trx);
+      const used = await repo.usage(p.workspaceId, app.id, this.clock.now());
+      const uses = [
+        used.accounts && `${used.accounts} account(s)`,
+        used.oauthClients && `${used.oauthClients} OAuth client(s)`,
+        used.openLinks && `${used.openLinks} unused connect link(s)`,
+      ].filter(Boolean);
+      if (uses.length > 0) {
+        throw new ApiError(
+          'conflict',
+          `"${app.slug}" is still used by ${uses.join(', ')}; delete those first ` +
+            '(connect links expire on their own).',
+        );
+      }
+      await repo.delete(p.workspaceId, app.id);
+    });
     for (const key of [app.id, app.slug]) this.cache.delete(`${p.workspaceId}/${key}`);
     this.audit?.record({
       workspaceId: p.workspaceId,
@@ -165,8 +169,25 @@ export class AppService {
     });
   }
 
+  /**
+   * Writes a row that refers to `app` (an OAuth client, a connect link) while the app cannot be
+   * deleted: 404 if it was deleted since it was looked up. Built-in apps are always there.
+   */
+  async using<T>(
+    workspaceId: string,
+    app: AppDefinition,
+    write: (db: Kysely<Database>) => Promise<T>,
+  ): Promise<T> {
+    if (app.builtin) return write(this.repo.db);
+    return this.repo.locked(workspaceId, app.id, 'use', async (trx, found) => {
+      if (!found) throw new ApiError('app_not_found', `No app "${app.slug}": it was just deleted.`);
+      return write(trx);
+    });
+  }
+
   /** Registers a custom app; an `issuer` is discovered now and its facts stored. */
-  async create(workspaceId: string, input: CustomAppInput): Promise<AppDefinition> {
+  async create(p: Principal, input: CustomAppInput): Promise<AppDefinition> {
+    const workspaceId = p.workspaceId;
     if (/^(app|apn|oa|ctok|ws|usr|key)_/.test(input.name_slug)) {
       throw new ApiError('validation_failed', 'body.name_slug must not look like an id.');
     }
@@ -206,6 +227,12 @@ export class AppService {
       }
       throw err;
     }
+    this.audit?.record({
+      workspaceId,
+      action: 'app.created',
+      actor: actorOf(p),
+      details: { app_id: record.id, name_slug: record.name_slug },
+    });
     return fromRecord(record);
   }
 

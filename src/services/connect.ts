@@ -14,7 +14,7 @@ import { tokenHash } from '../lib/hash.ts';
 import { hasPrefix, newId, randomSecret } from '../lib/ids.ts';
 import type { Account, AccountRepository } from '../store/repos/accounts.ts';
 import type { OAuthAppRepository } from '../store/repos/apps.ts';
-import type { ConnectRepository, ConnectToken } from '../store/repos/connect.ts';
+import { ConnectRepository, type ConnectToken } from '../store/repos/connect.ts';
 import type { IdentityRepository } from '../store/repos/identity.ts';
 import type { Keyring } from '../vault/keyring.ts';
 import { open, seal } from '../vault/seal.ts';
@@ -113,7 +113,9 @@ export class ConnectService {
       used_at: null,
       account_id: null,
     };
-    await this.deps.connect.insertToken(row);
+    await this.deps.apps.using(p.workspaceId, app, (db) =>
+      new ConnectRepository(db).insertToken(row),
+    );
     this.deps.audit.record({
       workspaceId: p.workspaceId,
       action: 'connect_token.created',

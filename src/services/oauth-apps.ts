@@ -2,7 +2,7 @@ import { ApiError } from '../lib/errors.ts';
 import type { Clock } from '../lib/clock.ts';
 import { toIso } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
-import type { OAuthAppRecord, OAuthAppRepository } from '../store/repos/apps.ts';
+import { OAuthAppRepository, type OAuthAppRecord } from '../store/repos/apps.ts';
 import type { Keyring } from '../vault/keyring.ts';
 import { isManager, requireScope } from './access.ts';
 import type { AccountRepository } from '../store/repos/accounts.ts';
@@ -50,7 +50,7 @@ export class OAuthAppService {
       created_by: p.userId,
       created_at: this.clock.now(),
     };
-    await this.repo.insert(record);
+    await this.apps.using(p.workspaceId, app, (db) => new OAuthAppRepository(db).insert(record));
     this.audit.record({
       workspaceId: p.workspaceId,
       action: 'oauth_app.created',

@@ -38,6 +38,11 @@ for (const dialect of testDialects()) {
       const events = await call('GET', '/v1/audit_events?action=app.deleted');
       assert.equal(events.body.data.length, 1);
       assert.equal(events.body.data[0].details.app_id, id);
+      const created = await call('GET', '/v1/audit_events?action=app.created');
+      assert.deepEqual(
+        created.body.data.map((e: { details: { app_id: string } }) => e.details.app_id),
+        [again, id],
+      );
     });
 
     it('refuses a built-in app', async () => {
@@ -76,6 +81,51 @@ for (const dialect of testDialects()) {
       const open = await call('DELETE', '/v1/apps/linked');
       assert.equal(open.status, 409);
       assert.match(open.body.error, /1 unused connect link/);
+    });
+
+    it('never leaves an OAuth client, link or account of a deleted app behind', async () => {
+      for (let round = 0; round < 15; round += 1) {
+        const slug = `race-${round}`;
+        await call('POST', '/v1/apps', {
+          name_slug: slug,
+          name: 'Race',
+          auth_type: 'oauth',
+          oauth: {
+            authorization_url: 'https://race.example/authorize',
+            token_url: 'https://race.example/token',
+          },
+        });
+        // The delete starts 0–4 ms after the writes, so rounds interleave differently.
+        const late = new Promise((resolve) => setTimeout(resolve, round % 5));
+        const [deleted, client, link] = await Promise.all([
+          late.then(() => call('DELETE', `/v1/apps/${slug}`)),
+          call('POST', '/v1/oauth_apps', {
+            app: slug,
+            client_id: 'made-up-client',
+            client_secret: 'made-up-secret',
+          }),
+          call('POST', '/v1/connect/tokens', { app: slug }),
+        ]);
+        const statuses = `delete ${deleted.status}, client ${client.status}, link ${link.status}`;
+        if (deleted.status === 204) {
+          assert.equal(client.status, 404, statuses);
+          assert.equal(link.status, 404, statuses);
+        } else {
+          assert.equal(deleted.status, 409, statuses);
+        }
+      }
+      // Whatever won, every OAuth client still has its app.
+      const apps = new Set<string>();
+      for (let after: string | null = null; ;) {
+        const page = await call('GET', `/v1/apps?limit=100${after ? `&after=${after}` : ''}`);
+        for (const app of page.body.data) apps.add(app.id);
+        after = page.body.page_info.end_cursor;
+        if (!after) break;
+      }
+      const clients = await call('GET', '/v1/oauth_apps?limit=100');
+      for (const client of clients.body.data) {
+        assert.ok(apps.has(client.app.id), `${client.id} lost its app`);
+      }
     });
 
     it('refuses while an account uses it, and the account keeps its app', async () => {

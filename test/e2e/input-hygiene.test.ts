@@ -64,6 +64,19 @@ describe('input hygiene', () => {
       });
     }
 
+    it('an apps:write key: 403 on account and client lists, whatever the query', async () => {
+      const made = await call('POST', '/v1/api_keys', { name: 'apps', scopes: ['apps:write'] });
+      const appsOnly = made.body.data.secret as string;
+      for (const path of [
+        '/v1/oauth_apps?limit=0',
+        '/v1/accounts?limit=0',
+        `/v1/accounts/${accountId}?min_ttl=abc`,
+      ]) {
+        const res = await call('GET', path, undefined, appsOnly);
+        assert.equal(res.status, 403, `${path}: ${JSON.stringify(res.body)}`);
+      }
+    });
+
     it('the same body with the scope is a 400 naming the field', async () => {
       const res = await call('POST', '/v1/apps', {});
       assert.equal(res.status, 400);

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
 import { ApiError } from '../../lib/errors.ts';
 import type { Principal, Scope } from '../../services/principal.ts';
-import { requireScope } from '../../services/access.ts';
+import { requireAnyScope } from '../../services/access.ts';
 import type { Services } from '../../services/index.ts';
 import type { Session } from '../../store/repos/sessions.ts';
 import type { User } from '../../store/repos/identity.ts';
@@ -24,10 +24,11 @@ declare module 'fastify' {
     /** A session suffices even when its person belongs to no workspace (GET /v1/users/me). */
     workspaceOptional?: boolean;
     /**
-     * A scope every caller of the route needs, checked before the body is read, so a key
-     * without it learns nothing from validation. Services check again, with finer rules.
+     * A scope every caller of the route needs (or one of several), checked before the body and
+     * query are validated, so a key without it learns nothing from validation. Services check
+     * again, with finer rules.
      */
-    scope?: Scope;
+    scope?: Scope | readonly Scope[];
   }
 }
 
@@ -73,7 +74,7 @@ export async function registerAuth(
     const routeConfig = request.routeOptions.config;
     if (!routeConfig?.auth) return;
     if (request.principal) {
-      if (routeConfig.scope) requireScope(request.principal, routeConfig.scope);
+      if (routeConfig.scope) requireAnyScope(request.principal, routeConfig.scope);
       return;
     }
     if (routeConfig.workspaceOptional && request.session) return;

@@ -37,7 +37,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
   app.get<{ Querystring: ListQuery }>(
     '/v1/accounts',
     {
-      config: auth,
+      config: { ...auth, scope: ['accounts:read', 'credentials:read'] },
       schema: {
         tags: ['accounts'],
         summary: 'List the accounts the caller may see',
@@ -81,7 +81,7 @@ export function accountRoutes(app: FastifyInstance, services: Services): void {
   app.get<{ Params: { id: string }; Querystring: GetQuery }>(
     '/v1/accounts/:id',
     {
-      config: auth,
+      config: { ...auth, scope: ['accounts:read', 'credentials:read'] },
       schema: {
         tags: ['accounts'],
         summary: 'Read an account; with include_credentials, a token valid for min_ttl seconds',

@@ -149,7 +149,7 @@ export function appRoutes(app: FastifyInstance, services: Services): void {
     async (request, reply) => {
       const p = principalOf(request);
       requireScope(p, 'apps:write');
-      const created = await services.apps.create(p.workspaceId, request.body);
+      const created = await services.apps.create(p, request.body);
       return reply.status(201).send({ data: view(created) });
     },
   );

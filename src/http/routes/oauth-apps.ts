@@ -53,7 +53,7 @@ export function oauthAppRoutes(app: FastifyInstance, services: Services): void {
   app.get<{ Querystring: PageQuery & { app?: string } }>(
     '/v1/oauth_apps',
     {
-      config: auth,
+      config: { ...auth, scope: 'accounts:read' },
       schema: {
         tags: ['oauth apps'],
         summary: 'The workspace’s OAuth clients, oldest first',

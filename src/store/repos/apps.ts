@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Selectable } from 'kysely';
 import type { AppRow, Database, OAuthAppRow } from '../schema.ts';
 import { keysetPage, type KeysetPage } from './keyset.ts';
 
@@ -6,7 +6,7 @@ export type AppRecord = Selectable<AppRow>;
 export type OAuthAppRecord = Selectable<OAuthAppRow>;
 
 export class AppRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(readonly db: Kysely<Database>) {}
 
   async insert(row: AppRecord): Promise<void> {
     await this.db.insertInto('apps').values(row).execute();
@@ -58,6 +58,31 @@ export class AppRepository {
       .where('id', '=', id)
       .executeTakeFirst();
     return Number(result.numDeletedRows) === 1;
+  }
+
+  /**
+   * Runs `work` in one transaction with the app's row locked, and tells it whether the row is
+   * there: `use` (FOR SHARE) for whoever writes a row that refers to the app, `delete`
+   * (FOR UPDATE) for whoever deletes it. On PostgreSQL the two wait for each other, so a
+   * delete never misses a client or link written at the same time, and a writer never refers
+   * to an app deleted under it. SQLite runs one write transaction at a time, which does the same.
+   */
+  async locked<T>(
+    workspaceId: string,
+    id: string,
+    mode: 'use' | 'delete',
+    work: (trx: Kysely<Database>, found: boolean) => Promise<T>,
+  ): Promise<T> {
+    const postgres = this.db.getExecutor().adapter instanceof PostgresAdapter;
+    return this.db.transaction().execute(async (trx) => {
+      let query = trx
+        .selectFrom('apps')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id);
+      if (postgres) query = mode === 'use' ? query.forShare() : query.forUpdate();
+      return work(trx, (await query.executeTakeFirst()) !== undefined);
+    });
   }
 
   async list(workspaceId: string): Promise<AppRecord[]> {
