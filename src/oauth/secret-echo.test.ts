@@ -94,6 +94,20 @@ function assertClean(outcome: TokenOutcome, forms: string[]): void {
   }
 }
 
+/** What a code exchange hands back for `access` alone: no refresh token, no expiry. */
+function bearer(access: string): TokenSet {
+  return {
+    accessToken: access,
+    refreshToken: null,
+    tokenType: 'Bearer',
+    expiresAt: null,
+    refreshTokenExpiresAt: null,
+    scopes: null,
+    idToken: null,
+    metadata: {},
+  };
+}
+
 for (const method of ['client_secret_post', 'client_secret_basic'] as const) {
   describe(`a provider echoing the request (${method})`, () => {
     it('gets no client secret, code or verifier back out of a code exchange', () =>
@@ -198,16 +212,7 @@ describe('userinfo', () => {
       }),
       async (fake) => {
         const access = 'at+/= secret-access-token';
-        const tokens: TokenSet = {
-          accessToken: access,
-          refreshToken: null,
-          tokenType: 'Bearer',
-          expiresAt: null,
-          refreshTokenExpiresAt: null,
-          scopes: null,
-          idToken: null,
-          metadata: {},
-        };
+        const tokens = bearer(access);
         const p = { ...provider(fake.url, 'client_secret_post'), userinfoUrl: fake.url };
         const identity = await fetchIdentity(p, tokens);
         assert.equal(identity.externalId, 'u1');
@@ -335,16 +340,7 @@ for (const method of ['client_secret_post', 'client_secret_basic'] as const) {
 describe('a userinfo endpoint quoting the access token in another spelling', () => {
   // HTTP headers carry bytes, so an access token is ASCII; mojibake leaves it as it is.
   const access = 'at+/= secret-access-token%@';
-  const tokens: TokenSet = {
-    accessToken: access,
-    refreshToken: null,
-    tokenType: 'Bearer',
-    expiresAt: null,
-    refreshTokenExpiresAt: null,
-    scopes: null,
-    idToken: null,
-    metadata: {},
-  };
+  const tokens = bearer(access);
 
   for (const [name, style] of Object.entries(ECHO_STYLES)) {
     it(`gives the account no name from a claim that wrote it ${name}`, async () => {

@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { browserSkip as skip, launchBrowser, shot, watchConsole } from '../support/browser.ts';
 import { freePort, startTestLatchkey, type TestLatchkey } from '../support/latchkey.ts';
 import { startOidcProvider, type OidcFixture } from '../support/oidc/index.ts';
 
-// CI installs Debian's chromium (apt-get install -y --no-install-recommends chromium).
-const CHROMIUM = process.env.LATCHKEY_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SHOTS = join(ROOT, 'test-artifacts', 'dashboard');
 const CLIENT = { clientId: 'dashboard-e2e', clientSecret: 'made-up-dashboard-client-secret' };
 const OWNER = {
   name: 'Olive Owner',
@@ -18,19 +12,6 @@ const OWNER = {
   password: 'correct horse battery',
 };
 const MEMBER = { name: 'Max Member', email: 'max@example.com', password: 'staple battery horse' };
-
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing`;
-if (skip) {
-  console.log(`dashboard browser test skipped: ${CHROMIUM} is missing (CI installs chromium)`);
-}
-
-/** The dashboard as `npm ci` builds it; built here too when a checkout has not been. */
-async function ensureBuilt(): Promise<void> {
-  if (existsSync(join(ROOT, 'web', 'dist', 'index.html'))) return;
-  const { build } = await import('vite');
-  const root = join(ROOT, 'web');
-  await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
-}
 
 describe('the dashboard in a real browser', { skip }, () => {
   let fixture: OidcFixture;
@@ -42,42 +23,16 @@ describe('the dashboard in a real browser', { skip }, () => {
   let accountId = '';
 
   /** Records console errors and uncaught exceptions of the dashboard's own origin. */
-  function watch(p: Page) {
-    p.on('console', (message) => {
-      if (message.type() !== 'error') return;
-      const where = message.location().url;
-      if (where.startsWith(lk.url)) consoleErrors.push(`${where}: ${message.text()}`);
-    });
-    p.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
-  }
-
-  const shot = (p: Page, name: string) =>
-    p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const watch = (p: Page) => watchConsole(p, lk.url, consoleErrors);
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    await ensureBuilt();
-
     const port = await freePort();
     fixture = await startOidcProvider({
       clients: [{ ...CLIENT, redirectUris: [`http://127.0.0.1:${port}/v1/connect/callback`] }],
     });
     lk = await startTestLatchkey({ port });
 
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-quic',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchBrowser();
     owner = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     await owner.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: lk.url });
     page = await owner.newPage();

@@ -1,19 +1,20 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { newId } from '../../src/lib/ids.ts';
 import { openStore } from '../../src/store/db.ts';
-import type { AccountRow, ApiKeyRow } from '../../src/store/schema.ts';
+import type { ApiKeyRow } from '../../src/store/schema.ts';
+import { accountRow } from '../support/account-row.ts';
+import {
+  browserSkip as skip,
+  launchBrowser,
+  shot as screenshot,
+  signUpFirstUser,
+  watchConsole,
+} from '../support/browser.ts';
 import { startTestLatchkey, type TestLatchkey } from '../support/latchkey.ts';
 
-// The same browser setup as dashboard.browser.test.ts; CI installs Debian's chromium.
-const CHROMIUM = process.env.LATCHKEY_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SHOTS = join(ROOT, 'test-artifacts', 'dashboard');
 const OWNER = { email: 'olive@example.com', password: 'correct horse battery' };
 
 /** The dashboard loads at most this many items of a list (LIST_CAP in web/src/api.ts). */
@@ -23,47 +24,18 @@ const NEWER = 2040;
 const OLDER = 25;
 const EXTRA_KEYS = 2010;
 
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing`;
-
-async function ensureBuilt(): Promise<void> {
-  if (existsSync(join(ROOT, 'web', 'dist', 'index.html'))) return;
-  const { build } = await import('vite');
-  const root = join(ROOT, 'web');
-  await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
-}
-
 const fmt = (n: number) => n.toLocaleString('en');
 
-function accountRow(workspaceId: string, appId: string, name: string, at: number): AccountRow {
-  return {
-    id: newId('apn'),
+/** A keys account shared with the workspace; lists never open its (empty) credentials. */
+function bulkAccount(workspaceId: string, appId: string, name: string, at: number) {
+  return accountRow(newId('apn'), {
     workspace_id: workspaceId,
     app_id: appId,
-    oauth_app_id: null,
-    owner_user_id: null,
-    external_user_id: null,
-    external_id: null,
     name,
     visibility: 'workspace',
-    scopes: '[]',
-    metadata: '{}',
-    // Lists never open the sealed credentials; nothing refreshes these rows.
-    credentials: new Uint8Array([0]),
-    refresh_fingerprint: null,
-    healthy: 1,
-    dead: 0,
-    error: null,
-    expires_at: null,
-    token_issued_at: null,
-    refresh_token_expires_at: null,
-    last_refreshed_at: null,
-    next_refresh_at: null,
-    refresh_failures: 0,
-    lease_owner: null,
-    lease_expires_at: null,
     created_at: at,
     updated_at: at,
-  };
+  });
 }
 
 function keyRow(workspaceId: string, i: number, at: number): ApiKeyRow {
@@ -90,14 +62,11 @@ describe('the dashboard with lists longer than it loads', { skip }, () => {
   const consoleErrors: string[] = [];
   let keysTotal = 0;
 
-  const shot = (p: Page, name: string) =>
-    p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
+  const shot = (p: Page, name: string) => screenshot(p, name, false);
   const partial = () => page.locator('.notice-partial');
   const countLine = () => page.locator('p.muted').filter({ hasText: /^Showing \S+ of / });
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    await ensureBuilt();
     lk = await startTestLatchkey();
     const apps: Record<string, string> = {};
     const made: [string, string][] = [
@@ -125,11 +94,11 @@ describe('the dashboard with lists longer than it loads', { skip }, () => {
       const now = Date.now();
       const accounts = [
         ...Array.from({ length: NEWER }, (_, i) =>
-          accountRow(workspaceId, apps['bulk-newer']!, `newer ${i}`, now - i * 1000),
+          bulkAccount(workspaceId, apps['bulk-newer']!, `newer ${i}`, now - i * 1000),
         ),
         // Older than every account of the other app: past the cap of the unfiltered list.
         ...Array.from({ length: OLDER }, (_, i) =>
-          accountRow(workspaceId, apps['bulk-older']!, `older ${i}`, now - 86_400_000 - i),
+          bulkAccount(workspaceId, apps['bulk-older']!, `older ${i}`, now - 86_400_000 - i),
         ),
       ];
       const keys = Array.from({ length: EXTRA_KEYS }, (_, i) => keyRow(workspaceId, i, now - i));
@@ -152,26 +121,12 @@ describe('the dashboard with lists longer than it loads', { skip }, () => {
     keysTotal = listed.body.page_info.total_count;
     assert.ok(keysTotal > CAP);
 
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
-    page.on('console', (message) => {
-      if (message.type() === 'error' && message.location().url.startsWith(lk.url)) {
-        consoleErrors.push(`${message.location().url}: ${message.text()}`);
-      }
-    });
-    page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
-
-    await page.goto(`${lk.url}/signup`);
-    await page.getByLabel('Name').fill('Olive');
-    await page.getByLabel('Email').fill(OWNER.email);
-    await page.getByLabel('Password').fill(OWNER.password);
-    await page.getByRole('button', { name: 'Create account' }).click();
+    watchConsole(page, lk.url, consoleErrors);
+    await signUpFirstUser(page, lk.url, { name: 'Olive', ...OWNER });
     await page.getByRole('heading', { name: 'Accounts' }).waitFor();
   });
 

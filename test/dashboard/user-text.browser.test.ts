@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import type { Clock } from '../../src/lib/clock.ts';
 import { openStore } from '../../src/store/db.ts';
+import {
+  browserSkip as skip,
+  launchBrowser,
+  shot,
+  signUpFirstUser,
+  watchConsole,
+} from '../support/browser.ts';
 import { startTestLatchkey, type TestLatchkey } from '../support/latchkey.ts';
-
-// The same browser setup as dashboard.browser.test.ts; CI installs Debian's chromium.
-const CHROMIUM = process.env.LATCHKEY_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SHOTS = join(ROOT, 'test-artifacts', 'dashboard');
 
 /** U+202E RIGHT-TO-LEFT OVERRIDE: without isolation it reverses everything after it. */
 const RLO = '\u202E';
@@ -22,15 +21,6 @@ const OWNER = {
 };
 const SPOOFED_KEY = `report${RLO}fdp.exe`;
 const SPOOFED_APP = `Acme ${RLO}emca`;
-
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing`;
-
-async function ensureBuilt(): Promise<void> {
-  if (existsSync(join(ROOT, 'web', 'dist', 'index.html'))) return;
-  const { build } = await import('vite');
-  const root = join(ROOT, 'web');
-  await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
-}
 
 /**
  * Where the characters of `tail` are drawn, read from the layout (not from the DOM order):
@@ -99,14 +89,10 @@ describe(
     let shift = 0;
     const clock: Clock = { now: () => Date.now() + shift };
 
-    const shot = (p: Page, name: string) =>
-      p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
     const keyRow = (name: string) =>
       page.locator('tbody tr').filter({ has: page.getByRole('rowheader', { name }) });
 
     before(async () => {
-      mkdirSync(SHOTS, { recursive: true });
-      await ensureBuilt();
       lk = await startTestLatchkey({ clock });
 
       // POST /v1/api_keys takes expires_in >= 60 s and no past time. Created with the server's
@@ -132,27 +118,14 @@ describe(
       });
       assert.equal(app.status, 201, JSON.stringify(app.body));
 
-      const { chromium } = await import('playwright-core');
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'],
-      });
+      browser = await launchBrowser();
       context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
       page = await context.newPage();
       page.setDefaultTimeout(10_000);
-      page.on('console', (message) => {
-        if (message.type() === 'error' && message.location().url.startsWith(lk.url)) {
-          consoleErrors.push(`${message.location().url}: ${message.text()}`);
-        }
-      });
-      page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
+      watchConsole(page, lk.url, consoleErrors);
 
-      // The first user, whose own name carries the override, becomes the owner.
-      await page.goto(`${lk.url}/signup`);
-      await page.getByLabel('Name').fill('Olive');
-      await page.getByLabel('Email').fill(OWNER.email);
-      await page.getByLabel('Password').fill(OWNER.password);
-      await page.getByRole('button', { name: 'Create account' }).click();
+      // The first user, whose own name will carry the override, becomes the owner.
+      await signUpFirstUser(page, lk.url, { ...OWNER, name: 'Olive' });
       await page.getByRole('heading', { name: 'No accounts yet' }).waitFor();
 
       // The API refuses bidi overrides in names now; rows written before it did, and names that

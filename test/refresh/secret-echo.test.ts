@@ -136,27 +136,36 @@ for (const dialect of testDialects()) {
       await fake?.close();
     });
 
+    /** A custom app on the fake provider, with its OAuth client holding `secret`. */
+    async function registerEchoApp(
+      slug: string,
+      method: 'client_secret_post' | 'client_secret_basic',
+      secret: string,
+    ): Promise<string> {
+      const app = await lk.api('POST', '/v1/apps', {
+        name_slug: slug,
+        name: slug,
+        auth_type: 'oauth',
+        oauth: {
+          authorization_url: `${fake.origin}/authorize`,
+          token_url: `${fake.origin}/token`,
+          token_auth_method: method,
+        },
+      });
+      assert.equal(app.status, 201, JSON.stringify(app.body));
+      const client = await lk.api('POST', '/v1/oauth_apps', {
+        app: slug,
+        client_id: 'client 1@x',
+        client_secret: secret,
+        scopes: ['read'],
+      });
+      assert.equal(client.status, 201, JSON.stringify(client.body));
+      return slug;
+    }
+
     for (const method of ['client_secret_post', 'client_secret_basic'] as const) {
       it(`keeps every sent secret out of what it stores and says (${method})`, async () => {
-        const slug = `echo-${method.replace(/_/g, '-')}`;
-        const app = await lk.api('POST', '/v1/apps', {
-          name_slug: slug,
-          name: slug,
-          auth_type: 'oauth',
-          oauth: {
-            authorization_url: `${fake.origin}/authorize`,
-            token_url: `${fake.origin}/token`,
-            token_auth_method: method,
-          },
-        });
-        assert.equal(app.status, 201, JSON.stringify(app.body));
-        const client = await lk.api('POST', '/v1/oauth_apps', {
-          app: slug,
-          client_id: 'client 1@x',
-          client_secret: SECRET,
-          scopes: ['read'],
-        });
-        assert.equal(client.status, 201, JSON.stringify(client.body));
+        const slug = await registerEchoApp(`echo-${method.replace(/_/g, '-')}`, method, SECRET);
         const first = fake.requests.length;
 
         // A code exchange that fails with the echo.
@@ -212,25 +221,7 @@ for (const dialect of testDialects()) {
       });
 
       it(`keeps secrets it quotes in other spellings out (${method})`, async () => {
-        const slug = `quote-${method.replace(/_/g, '-')}`;
-        const app = await lk.api('POST', '/v1/apps', {
-          name_slug: slug,
-          name: slug,
-          auth_type: 'oauth',
-          oauth: {
-            authorization_url: `${fake.origin}/authorize`,
-            token_url: `${fake.origin}/token`,
-            token_auth_method: method,
-          },
-        });
-        assert.equal(app.status, 201, JSON.stringify(app.body));
-        const client = await lk.api('POST', '/v1/oauth_apps', {
-          app: slug,
-          client_id: 'client 1@x',
-          client_secret: QUOTED,
-          scopes: ['read'],
-        });
-        assert.equal(client.status, 201, JSON.stringify(client.body));
+        const slug = await registerEchoApp(`quote-${method.replace(/_/g, '-')}`, method, QUOTED);
         const first = fake.requests.length;
 
         // A code exchange refused with a quote; one that works but quotes in its metadata.
